@@ -1,0 +1,37 @@
+// What one `create` run carries while it walks: the repository, the saver, options, counters.
+
+import type { Repository } from '../repository/repository.js';
+import type { BlobSaver } from '../repository/blobSaver.js';
+import type { FileContent } from './saveFile.js';
+import type { UserGroupNames } from '../tree/index.js';
+import type { PathMatcher } from './excludes.js';
+
+export interface CreateProgress {
+  files: number;
+  dirs: number;
+  bytesRead: number;
+  bytesTotalHint?: number;
+  current?: string;
+}
+
+export interface ArchiveCounters {
+  filesNew: number;
+  filesChanged: number;
+  filesUnmodified: number;
+  dirs: number;
+  bytesRead: number;
+  failed: Array<{ path: string; error: string }>;
+}
+
+export interface ArchiveContext {
+  repo: Repository;
+  saver: BlobSaver;
+  exclude: PathMatcher;
+  oneFileSystem: boolean;
+  names: UserGroupNames;
+  counters: ArchiveCounters;
+  /** Content already saved this run for multiply-linked inodes ("dev:ino"). */
+  hardlinks: Map<string, FileContent>;
+  progress: (p: CreateProgress) => void;
+  signal?: AbortSignal;
+}

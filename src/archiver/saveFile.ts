@@ -1,0 +1,57 @@
+// One file's content: read with large buffers, cut by FastCDC, hash, and hand new chunks to the saver.
+// Chunk lists longer than INLINE_CHUNK_LIMIT are stored as list blobs (metadata scales like data).
+
+import { promises as fs } from 'node:fs';
+import { chunkFile, StreamChunker } from '../chunker/index.js';
+import { BlobType, type BlobId } from '../ids.js';
+import { encodeChunkListBlob, INLINE_CHUNK_LIMIT, splitChunkList } from '../tree/index.js';
+import type { Repository } from '../repository/repository.js';
+import type { BlobSaver } from '../repository/blobSaver.js';
+
+export interface FileContent {
+  chunks?: BlobId[];
+  chunkList?: BlobId[];
+}
+
+export async function saveChunks(repo: Repository, saver: BlobSaver, chunks: AsyncIterable<Buffer>, onBytes: (n: number) => void): Promise<{ content: FileContent; size: number }> {
+  const ids: BlobId[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    const id = repo.idHasher.hash(chunk);
+    // The chunk is a view into the reader's buffer: copy it only when it is new and must be kept.
+    if (!(await saver.has(id))) await saver.save(BlobType.Data, id, Buffer.from(chunk));
+    ids.push(id);
+    size += chunk.length;
+    onBytes(chunk.length);
+  }
+  return { content: await contentFromIds(repo, saver, ids), size };
+}
+
+export async function contentFromIds(repo: Repository, saver: BlobSaver, ids: BlobId[]): Promise<FileContent> {
+  if (ids.length <= INLINE_CHUNK_LIMIT) return { chunks: ids };
+  const list: BlobId[] = [];
+  for (const part of splitChunkList(ids)) {
+    const blob = encodeChunkListBlob(part);
+    const id = repo.idHasher.hash(blob);
+    await saver.save(BlobType.Tree, id, blob);
+    list.push(id);
+  }
+  return { chunkList: list };
+}
+
+export async function saveFile(repo: Repository, saver: BlobSaver, path: Buffer, onBytes: (n: number) => void): Promise<{ content: FileContent; size: number }> {
+  const fh = await fs.open(path, 'r');
+  try {
+    const p = repo.config.chunker;
+    return await saveChunks(repo, saver, chunkFile(fh, p, repo.gear), onBytes);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** --stdin: the same pipeline over a stream. */
+export async function* chunkStream(stream: AsyncIterable<Buffer>, repo: Repository): AsyncGenerator<Buffer> {
+  const chunker = new StreamChunker(repo.config.chunker, repo.gear);
+  for await (const piece of stream) for (const c of chunker.push(piece)) yield c;
+  for (const c of chunker.finish()) yield c;
+}

@@ -1,0 +1,200 @@
+// The local-directory backend. Every write is temp file → fsync → rename → fsync of the directory,
+// so an object either exists whole under its final name or not at all (DESIGN.md invariants 1–5).
+
+import { promises as fs, constants as fsc } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Backend } from './backend.js';
+import { NotFoundError, StorageError } from '../errors.js';
+
+/** Prefix of in-flight temporary files; never listed as objects. */
+const TEMP_PREFIX = '.tmp-';
+
+export class LocalBackend implements Backend {
+  readonly location: string;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(readonly root: string) {
+    this.location = path.resolve(root);
+  }
+
+  private full(name: string): string {
+    return path.join(this.location, name);
+  }
+
+  async exists(): Promise<boolean> {
+    try {
+      const entries = await fs.readdir(this.location);
+      return entries.length > 0;
+    } catch (e) {
+      if (isCode(e, 'ENOENT')) return false;
+      throw wrap(e, this.location);
+    }
+  }
+
+  async create(): Promise<void> {
+    await fs.mkdir(this.location, { recursive: true }).catch((e) => {
+      throw wrap(e, this.location);
+    });
+  }
+
+  async put(name: string, data: Buffer | Buffer[]): Promise<void> {
+    const target = this.full(name);
+    const dir = path.dirname(target);
+    await this.ensureDir(dir);
+    const tmp = path.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
+    try {
+      const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+      try {
+        const parts = Array.isArray(data) ? data : [data];
+        await writeAllv(fh, parts);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.rename(tmp, target);
+      await fsyncDir(dir);
+    } catch (e) {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      throw wrap(e, target);
+    }
+  }
+
+  async get(name: string): Promise<Buffer> {
+    try {
+      return await fs.readFile(this.full(name));
+    } catch (e) {
+      if (isCode(e, 'ENOENT')) throw new NotFoundError(`object ${name} is missing from ${this.location}`);
+      throw wrap(e, this.full(name));
+    }
+  }
+
+  async getRange(name: string, offset: number, length: number): Promise<Buffer> {
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(this.full(name), 'r');
+    } catch (e) {
+      if (isCode(e, 'ENOENT')) throw new NotFoundError(`object ${name} is missing from ${this.location}`);
+      throw wrap(e, this.full(name));
+    }
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === length ? buf : buf.subarray(0, done);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async stat(name: string): Promise<{ size: number } | undefined> {
+    try {
+      const st = await fs.stat(this.full(name));
+      return { size: st.size };
+    } catch (e) {
+      if (isCode(e, 'ENOENT')) return undefined;
+      throw wrap(e, this.full(name));
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    await this.walk(prefix.replace(/\/$/, ''), out);
+    return out.sort();
+  }
+
+  private async walk(rel: string, out: string[]): Promise<void> {
+    let entries;
+    try {
+      entries = await fs.readdir(this.full(rel), { withFileTypes: true });
+    } catch (e) {
+      if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) return;
+      throw wrap(e, this.full(rel));
+    }
+    for (const ent of entries) {
+      if (ent.name.startsWith(TEMP_PREFIX)) continue;
+      const child = rel ? `${rel}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) await this.walk(child, out);
+      else out.push(child);
+    }
+  }
+
+  async remove(name: string): Promise<void> {
+    const target = this.full(name);
+    try {
+      await fs.unlink(target);
+    } catch (e) {
+      if (isCode(e, 'ENOENT')) return;
+      throw wrap(e, target);
+    }
+    await fsyncDir(path.dirname(target));
+  }
+
+  async close(): Promise<void> {}
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    try {
+      await fs.mkdir(dir, { recursive: false });
+      await fsyncDir(path.dirname(dir));
+    } catch (e) {
+      if (isCode(e, 'ENOENT')) {
+        await this.ensureDir(path.dirname(dir));
+        return this.ensureDir(dir);
+      }
+      if (!isCode(e, 'EEXIST')) throw wrap(e, dir);
+    }
+    this.madeDirs.add(dir);
+  }
+}
+
+async function writeAllv(fh: fs.FileHandle, parts: Buffer[]): Promise<void> {
+  // writev takes at most IOV_MAX buffers and may write short: loop until everything is out.
+  const IOV_BATCH = 512;
+  for (let i = 0; i < parts.length; i += IOV_BATCH) {
+    let batch = parts.slice(i, i + IOV_BATCH);
+    let remaining = batch.reduce((n, b) => n + b.length, 0);
+    while (remaining > 0) {
+      const { bytesWritten } = await fh.writev(batch);
+      remaining -= bytesWritten;
+      if (remaining > 0) batch = dropBytes(batch, bytesWritten);
+    }
+  }
+}
+
+function dropBytes(bufs: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of bufs) {
+    if (n >= b.length) {
+      n -= b.length;
+      continue;
+    }
+    out.push(n > 0 ? b.subarray(n) : b);
+    n = 0;
+  }
+  return out;
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export function isCode(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: string }).code === code;
+}
+
+function wrap(e: unknown, where: string): Error {
+  if (e instanceof NotFoundError || e instanceof StorageError) return e;
+  const code = (e as { code?: string }).code;
+  const msg = code === 'ENOSPC' ? 'no space left on device' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+  return new StorageError(`${msg}: ${where}`, where, { cause: e });
+}

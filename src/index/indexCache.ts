@@ -1,0 +1,168 @@
+// index/ owns the index files and the LMDB cache of them. The cache lives in the cache directory
+// (never in the repository), holds only entries of durable index files, and records which index
+// files it has applied in the same transaction as their entries. Opening applies new files and
+// drops vanished ones, so it costs what changed, not the size of the repository.
+
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { ID_BYTES, type BlobId, type BlobType } from '../ids.js';
+import type { Codec } from '../pack/codec.js';
+import type { IndexPack } from './indexFormat.js';
+
+/** Entries per LMDB write transaction when applying index files: random keys need big batches. */
+const APPLY_BATCH_ENTRIES = 100_000;
+/** Value layout: pack id | offset u32 | stored u32 | raw u32 | type u8 | codec u8 | index seq u32. */
+const VALUE_BYTES = ID_BYTES + 4 + 4 + 4 + 1 + 1 + 4;
+const SEQ_KEY = 'next_seq';
+
+export interface CachedLocation {
+  packId: string;
+  offset: number;
+  storedLength: number;
+  rawLength: number;
+  type: BlobType;
+  codec: Codec;
+}
+
+export class IndexCache {
+  private constructor(
+    private readonly env: RootDatabase,
+    private readonly blobs: Database<Buffer, Buffer>,
+    private readonly files: Database<number, string>,
+    private readonly bySeq: Database<Buffer, Buffer>,
+  ) {}
+
+  static open(dir: string): IndexCache {
+    const env = open({ path: dir, maxDbs: 8, compression: false });
+    const blobs = env.openDB<Buffer, Buffer>({ name: 'blobs', keyEncoding: 'binary', encoding: 'binary' });
+    const files = env.openDB<number, string>({ name: 'files', keyEncoding: 'ordered-binary', encoding: 'msgpack' });
+    const bySeq = env.openDB<Buffer, Buffer>({ name: 'by_seq', keyEncoding: 'binary', encoding: 'binary' });
+    return new IndexCache(env, blobs, files, bySeq);
+  }
+
+  lookup(id: BlobId): CachedLocation | undefined {
+    const v = this.blobs.getBinaryFast(id);
+    if (!v) return undefined;
+    return {
+      packId: v.toString('hex', 0, ID_BYTES),
+      offset: v.readUInt32LE(32),
+      storedLength: v.readUInt32LE(36),
+      rawLength: v.readUInt32LE(40),
+      type: v[44] as BlobType,
+      codec: v[45] as Codec,
+    };
+  }
+
+  has(id: BlobId): boolean {
+    return this.blobs.doesExist(id);
+  }
+
+  /** Index file names already applied. */
+  appliedFiles(): Set<string> {
+    return new Set(this.files.getKeys() as Iterable<string>);
+  }
+
+  /**
+   * Bring the cache in step with the index files that exist now: apply the new ones first (so a
+   * blob moved by prune keeps a location), then drop the entries of files that are gone.
+   */
+  async sync(present: string[], load: (name: string) => Promise<IndexPack[]>, loadConcurrency = 8): Promise<{ applied: number; dropped: number }> {
+    const applied = this.appliedFiles();
+    const fresh = present.filter((n) => !applied.has(n));
+    let batch: Array<{ name: string; packs: IndexPack[] }> = [];
+    let batchEntries = 0;
+    for (let i = 0; i < fresh.length; i += loadConcurrency) {
+      const names = fresh.slice(i, i + loadConcurrency);
+      const loaded = await Promise.all(names.map(async (name) => ({ name, packs: await load(name) })));
+      for (const f of loaded) {
+        batch.push(f);
+        batchEntries += f.packs.reduce((n, p) => n + p.entries.length, 0);
+        if (batchEntries >= APPLY_BATCH_ENTRIES) {
+          this.applyFiles(batch);
+          batch = [];
+          batchEntries = 0;
+        }
+      }
+    }
+    if (batch.length) this.applyFiles(batch);
+    const presentSet = new Set(present);
+    const gone = [...applied].filter((n) => !presentSet.has(n));
+    for (const name of gone) this.dropFile(name);
+    return { applied: fresh.length, dropped: gone.length };
+  }
+
+  /** Apply index files in one transaction; files already applied (by another process) are skipped. */
+  applyFiles(files: Array<{ name: string; packs: IndexPack[] }>): void {
+    this.env.transactionSync(() => {
+      let seq = (this.env.get(SEQ_KEY) as number | undefined) ?? 1;
+      for (const { name, packs } of files) {
+        if (this.files.get(name) !== undefined) continue;
+        const fileSeq = seq++;
+        const seqKey = Buffer.alloc(4 + ID_BYTES);
+        seqKey.writeUInt32BE(fileSeq, 0);
+        for (const p of packs) {
+          const value = Buffer.alloc(VALUE_BYTES);
+          value.write(p.packId, 0, ID_BYTES, 'hex');
+          value.writeUInt32LE(fileSeq, 46);
+          for (const e of p.entries) {
+            value.writeUInt32LE(e.offset, 32);
+            value.writeUInt32LE(e.storedLength, 36);
+            value.writeUInt32LE(e.rawLength, 40);
+            value[44] = e.type;
+            value[45] = e.codec;
+            this.blobs.putSync(e.id, Buffer.from(value));
+            e.id.copy(seqKey, 4);
+            this.bySeq.putSync(Buffer.from(seqKey), Buffer.alloc(0));
+          }
+        }
+        this.files.putSync(name, fileSeq);
+      }
+      this.env.putSync(SEQ_KEY, seq);
+    });
+  }
+
+  private dropFile(name: string): void {
+    this.env.transactionSync(() => {
+      const seq = this.files.get(name);
+      if (seq === undefined) return;
+      const start = Buffer.alloc(4);
+      start.writeUInt32BE(seq);
+      const end = Buffer.alloc(4);
+      end.writeUInt32BE(seq + 1);
+      for (const key of this.bySeq.getKeys({ start, end }) as Iterable<Buffer>) {
+        const id = key.subarray(4);
+        const v = this.blobs.getBinaryFast(id);
+        // Only drop the entry if it still belongs to this file: a newer file may have re-pointed it.
+        if (v && v.readUInt32LE(46) === seq) this.blobs.removeSync(Buffer.from(id));
+        this.bySeq.removeSync(key);
+      }
+      this.files.removeSync(name);
+    });
+  }
+
+  /** Forget everything (repair index). */
+  clear(): void {
+    this.env.transactionSync(() => {
+      this.blobs.clearSync();
+      this.files.clearSync();
+      this.bySeq.clearSync();
+      this.env.removeSync(SEQ_KEY);
+    });
+  }
+
+  /** Every cached blob, in key order (for check and prune; streaming, no big arrays). */
+  *entries(): Generator<{ id: BlobId; loc: CachedLocation }> {
+    for (const { key } of this.blobs.getRange({}) as Iterable<{ key: Buffer }>) {
+      const id = Buffer.from(key) as BlobId;
+      const loc = this.lookup(id);
+      if (loc) yield { id, loc };
+    }
+  }
+
+  count(): number {
+    return this.blobs.getCount();
+  }
+
+  async close(): Promise<void> {
+    await this.env.close();
+  }
+}

@@ -1,0 +1,61 @@
+// Blob codecs: each pack header entry names the codec of its blob, so others can be added without a
+// new format. zstd goes through @mongodb-js/zstd's bindings: its public wrapper ignores the level.
+
+import { createRequire } from 'node:module';
+import { IntegrityError, InvalidArgumentError } from '../errors.js';
+
+export enum Codec {
+  Raw = 0,
+  Zstd = 1,
+}
+
+export interface CompressionConfig {
+  codec: 'zstd' | 'none';
+  level: number;
+}
+
+export const DEFAULT_COMPRESSION: CompressionConfig = { codec: 'zstd', level: 3 };
+const MIN_ZSTD_LEVEL = -7;
+const MAX_ZSTD_LEVEL = 22;
+
+interface ZstdBindings {
+  compress(data: Buffer, level?: number): Promise<Buffer>;
+  decompress(data: Buffer): Promise<Buffer>;
+}
+
+const require = createRequire(import.meta.url);
+let zstd: ZstdBindings | undefined;
+function bindings(): ZstdBindings {
+  // Loaded on first use: commands that never touch blob content skip the native module.
+  zstd ??= require('@mongodb-js/zstd/bindings.js') as ZstdBindings;
+  return zstd;
+}
+
+export function parseCompression(s: string): CompressionConfig {
+  if (s === 'none') return { codec: 'none', level: 0 };
+  const m = /^zstd(?::(-?\d+))?$/.exec(s);
+  if (!m) throw new InvalidArgumentError(`--compression: expected zstd, zstd:N or none, got '${s}'`);
+  const level = m[1] === undefined ? DEFAULT_COMPRESSION.level : Number(m[1]);
+  if (level < MIN_ZSTD_LEVEL || level > MAX_ZSTD_LEVEL || level === 0) {
+    throw new InvalidArgumentError(`--compression: zstd level must be ${MIN_ZSTD_LEVEL}..-1 or 1..${MAX_ZSTD_LEVEL}, got ${level}`);
+  }
+  return { codec: 'zstd', level };
+}
+
+/** Compress a blob; keeps it raw when compression does not make it smaller. */
+export async function encodeBlob(plain: Buffer, cfg: CompressionConfig): Promise<{ codec: Codec; bytes: Buffer }> {
+  if (cfg.codec === 'none' || plain.length === 0) return { codec: Codec.Raw, bytes: plain };
+  const packed = await bindings().compress(plain, cfg.level);
+  if (packed.length >= plain.length) return { codec: Codec.Raw, bytes: plain };
+  return { codec: Codec.Zstd, bytes: packed };
+}
+
+export async function decodeBlob(codec: Codec, bytes: Buffer, rawLength: number): Promise<Buffer> {
+  if (codec === Codec.Raw) return bytes;
+  if (codec === Codec.Zstd) {
+    const out = await bindings().decompress(bytes);
+    if (out.length !== rawLength) throw new IntegrityError(`blob decompressed to ${out.length} bytes, expected ${rawLength}`);
+    return out;
+  }
+  throw new IntegrityError(`unknown blob codec ${codec as number}`);
+}

@@ -1,0 +1,74 @@
+// The pack file format (v1), pure encode/decode. A pack is
+//   [salt (32 bytes, encrypted repositories only)] [blob]... [header] [header length: u32le]
+// Blobs are stored back to back; their offsets follow from the header's stored lengths. The header is
+// encrypted like a blob (nonce = its own offset), so an observer sees only the pack's total size.
+
+import { BlobType, ID_BYTES, type BlobId } from '../ids.js';
+import { IntegrityError, UnsupportedFormatError } from '../errors.js';
+import type { Codec } from './codec.js';
+
+export const PACK_FORMAT_VERSION = 1;
+/** type u8, codec u8, stored length u32le, raw length u32le, id 32 bytes. */
+export const HEADER_ENTRY_BYTES = 1 + 1 + 4 + 4 + ID_BYTES;
+const HEADER_PREFIX_BYTES = 1 + 4;
+export const HEADER_LENGTH_BYTES = 4;
+
+export interface PackEntry {
+  id: BlobId;
+  type: BlobType;
+  codec: Codec;
+  /** Absolute offset of the stored blob in the pack file. */
+  offset: number;
+  /** Bytes on disk (compressed, plus the GCM tag when encrypted). */
+  storedLength: number;
+  /** Bytes after decryption and decompression. */
+  rawLength: number;
+}
+
+export function encodePackHeader(entries: readonly PackEntry[]): Buffer {
+  const buf = Buffer.alloc(HEADER_PREFIX_BYTES + entries.length * HEADER_ENTRY_BYTES);
+  buf.writeUInt8(PACK_FORMAT_VERSION, 0);
+  buf.writeUInt32LE(entries.length, 1);
+  let p = HEADER_PREFIX_BYTES;
+  for (const e of entries) {
+    buf.writeUInt8(e.type, p);
+    buf.writeUInt8(e.codec, p + 1);
+    buf.writeUInt32LE(e.storedLength, p + 2);
+    buf.writeUInt32LE(e.rawLength, p + 6);
+    e.id.copy(buf, p + 10);
+    p += HEADER_ENTRY_BYTES;
+  }
+  return buf;
+}
+
+/** Decode a plaintext header; `firstOffset` is where the first blob starts (after the salt). */
+export function decodePackHeader(buf: Buffer, firstOffset: number, pack: string): PackEntry[] {
+  if (buf.length < HEADER_PREFIX_BYTES) throw new IntegrityError(`pack ${pack}: header too short`, { pack });
+  const version = buf.readUInt8(0);
+  if (version !== PACK_FORMAT_VERSION) throw new UnsupportedFormatError(`pack ${pack}: unknown pack format version ${version}`);
+  const count = buf.readUInt32LE(1);
+  if (buf.length !== HEADER_PREFIX_BYTES + count * HEADER_ENTRY_BYTES) {
+    throw new IntegrityError(`pack ${pack}: header length does not match its ${count} entries`, { pack });
+  }
+  const out: PackEntry[] = [];
+  let p = HEADER_PREFIX_BYTES;
+  let offset = firstOffset;
+  for (let i = 0; i < count; i++) {
+    const storedLength = buf.readUInt32LE(p + 2);
+    out.push({
+      type: buf.readUInt8(p) as BlobType,
+      codec: buf.readUInt8(p + 1) as Codec,
+      storedLength,
+      rawLength: buf.readUInt32LE(p + 6),
+      id: Buffer.from(buf.subarray(p + 10, p + 10 + ID_BYTES)) as BlobId,
+      offset,
+    });
+    offset += storedLength;
+    p += HEADER_ENTRY_BYTES;
+  }
+  return out;
+}
+
+export function packObjectName(id: string): string {
+  return `data/${id.slice(0, 2)}/${id}`;
+}

@@ -1,0 +1,51 @@
+// `snap init`: a new repository. Refuses any existing one and leaves it untouched.
+
+import type { Backend } from '../backend/backend.js';
+import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js';
+import { DEFAULT_KDF, generateKeyMaterial, type KdfParams, type KeyMaterial } from '../crypto/index.js';
+import { RepositoryExistsError } from '../errors.js';
+import { DEFAULT_COMPRESSION, type CompressionConfig } from '../pack/codec.js';
+import { DEFAULT_PACK_SIZE, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, newRepoId, type RepoConfig } from './config.js';
+import { Crypt } from './crypt.js';
+import { addKey } from './keys.js';
+
+export interface InitOptions {
+  encryption: 'aes-256-gcm' | 'none';
+  compression?: CompressionConfig;
+  chunker?: ChunkerParams;
+  kdf?: KdfParams;
+  password?: Buffer;
+  packSize?: number;
+  /** init --from-repo: take the chunker parameters and the id and chunker keys of another repository. */
+  from?: { config: RepoConfig; keys: KeyMaterial | undefined };
+}
+
+export async function initRepository(backend: Backend, opts: InitOptions): Promise<RepoConfig> {
+  if (await backend.exists()) throw new RepositoryExistsError(backend.location);
+  const encrypted = opts.encryption !== 'none';
+  const params = opts.chunker ?? DEFAULT_CHUNKER_PARAMS;
+  const chunker = opts.from
+    ? opts.from.config.chunker
+    : { algorithm: 'fastcdc-2020' as const, min: params.min, avg: params.avg, max: params.max, level: params.level ?? DEFAULT_CHUNKER_PARAMS.level ?? 1 };
+  const config: RepoConfig = {
+    version: `${FORMAT_MAJOR}.${FORMAT_MINOR}`,
+    id: newRepoId(),
+    created: new Date().toISOString(),
+    encryption: opts.encryption,
+    compression: opts.compression ?? DEFAULT_COMPRESSION,
+    chunker: { ...chunker, gear: encrypted ? 'keyed' : 'standard' },
+    pack_size: opts.packSize ?? DEFAULT_PACK_SIZE,
+  };
+  let keys: KeyMaterial | undefined;
+  if (encrypted) {
+    if (!opts.password) throw new Error('initRepository: an encrypted repository needs a password');
+    const fresh = generateKeyMaterial();
+    // Sharing the id and chunker keys makes the same file give the same blobs in both repositories.
+    keys = opts.from?.keys ? { masterKey: fresh.masterKey, idKey: opts.from.keys.idKey, chunkerKey: opts.from.keys.chunkerKey } : fresh;
+  }
+  await backend.create();
+  // Keys first, config last: a repository is only a repository once its config exists.
+  if (keys) await addKey(backend, keys, opts.password!, opts.kdf ?? DEFAULT_KDF);
+  await backend.put('config', new Crypt(keys).seal('config', encodeConfig(config)));
+  return config;
+}
