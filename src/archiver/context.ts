@@ -20,6 +20,8 @@ export interface ArchiveCounters {
   filesUnmodified: number;
   dirs: number;
   bytesRead: number;
+  /** Logical size of every file in the snapshot (read or not). */
+  totalBytes: number;
   failed: Array<{ path: string; error: string }>;
 }
 

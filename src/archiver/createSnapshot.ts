@@ -45,6 +45,9 @@ export interface CreateSummary {
   bytes_stored: number;
   duration_s: number;
   files_failed: Array<{ path: string; error: string }>;
+  /** Files and logical bytes in the whole snapshot (restic: total_files_processed / total_bytes_processed). */
+  total_files: number;
+  total_bytes: number;
   dry_run?: boolean;
 }
 
@@ -68,7 +71,7 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
     exclude: compileExcludes(opts.excludes ?? []),
     oneFileSystem: opts.oneFileSystem ?? false,
     names: new UserGroupNames(),
-    counters: { filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirs: 0, bytesRead: 0, failed: [] },
+    counters: { filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirs: 0, bytesRead: 0, totalBytes: 0, failed: [] },
     hardlinks: new Map(),
     progress: opts.progress ?? (() => undefined),
     signal: opts.signal,
@@ -89,6 +92,8 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
     bytes_stored: saver.stats.bytesStored,
     duration_s: Math.round((performance.now() - started) / 10) / 100,
     files_failed: c.failed,
+    total_files: c.filesNew + c.filesChanged + c.filesUnmodified,
+    total_bytes: c.totalBytes,
   };
   if (opts.dryRun) return { ...summary, dry_run: true };
   const id: SnapshotId = await repo.saveSnapshot({
@@ -196,5 +201,6 @@ async function saveStdinRoot(ctx: ArchiveContext, stdin: { stream: AsyncIterable
     ...content,
   };
   c.filesNew++;
+  c.totalBytes += size;
   return saveTree(ctx, [entry]);
 }

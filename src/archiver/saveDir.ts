@@ -112,6 +112,7 @@ export async function completeFile(ctx: ArchiveContext, full: Buffer, entry: Tre
     entry.chunkList = prev.chunkList;
     entry.xattrs = prev.xattrs; // an xattr change moves ctime, so the parent's are still right
     c.filesUnmodified++;
+    c.totalBytes += Number(entry.size);
     ctx.progress({ files: c.filesNew + c.filesChanged + c.filesUnmodified, dirs: c.dirs, bytesRead: c.bytesRead });
     return entry;
   }
@@ -139,6 +140,7 @@ export async function completeFile(ctx: ArchiveContext, full: Buffer, entry: Tre
   }
   if (prev) c.filesChanged++;
   else c.filesNew++;
+  c.totalBytes += Number(entry.size);
   return entry;
 }
 

@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import { createSnapshot } from '../../archiver/createSnapshot.js';
+import { readExcludeFile } from '../../archiver/excludes.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { selectSnapshot } from '../../repository/selectSnapshot.js';
+import { EXIT } from '../errorTable.js';
+import { printJson, size } from '../output.js';
+import type { CliContext } from '../context.js';
+import { collect, type Run } from './index.js';
+
+interface CreateCliOptions {
+  tag?: string[];
+  host?: string;
+  exclude?: string[];
+  excludeFile?: string[];
+  oneFileSystem?: boolean;
+  parent?: string;
+  time?: string;
+  dryRun?: boolean;
+  stdin?: boolean;
+  stdinFilename?: string;
+}
+
+export function registerCreate(program: Command, run: Run): void {
+  program
+    .command('create')
+    .alias('backup')
+    .description('make a snapshot of the given paths')
+    .argument('[paths...]', 'files and directories to back up')
+    .option('--tag <tag>', 'tag the snapshot (repeatable)', collect)
+    .option('--host <host>', 'record this host name instead of the machine\'s')
+    .option('--exclude <glob>', 'leave out matching paths (repeatable)', collect)
+    .option('--exclude-file <file>', 'read exclude patterns from a file (repeatable)', collect)
+    .option('--one-file-system', 'do not cross file system boundaries')
+    .option('--parent <snapshot>', 'compare against this snapshot instead of the latest with the same host and paths')
+    .option('--time <iso-8601>', 'record this snapshot time instead of now')
+    .option('--dry-run', 'report what would be added, write nothing')
+    .option('--stdin', 'back up standard input as one file')
+    .option('--stdin-filename <name>', 'file name for --stdin', 'stdin')
+    .action(run(async (ctx: CliContext, paths: unknown, opts: unknown) => createCommand(ctx, paths as string[], opts as CreateCliOptions)));
+}
+
+async function createCommand(ctx: CliContext, paths: string[], o: CreateCliOptions): Promise<number> {
+  if (o.stdin && paths.length) throw new InvalidArgumentError('create: --stdin takes no paths');
+  if (!o.stdin && paths.length === 0) throw new InvalidArgumentError('create: no paths given (or use --stdin)');
+  const excludes = [...(o.exclude ?? []), ...(o.excludeFile ?? []).flatMap(readExcludeFile)];
+  return ctx.withRepo('shared', async (repo) => {
+    const parent = o.parent ? await selectSnapshot(repo, o.parent) : undefined;
+    const view = ctx.progress(o.dryRun ? 'dry run' : 'backup');
+    let summary;
+    try {
+      summary = await createSnapshot(repo, {
+        paths,
+        tags: o.tag,
+        host: o.host,
+        excludes,
+        oneFileSystem: o.oneFileSystem,
+        parent,
+        time: o.time,
+        dryRun: o.dryRun,
+        stdin: o.stdin ? { stream: process.stdin, filename: o.stdinFilename ?? 'stdin' } : undefined,
+        progress: (p) => view.update({ files: p.files, bytes: p.bytesRead, current: p.current }),
+        signal: ctx.signal,
+      });
+    } finally {
+      view.stop();
+    }
+    for (const f of summary.files_failed) process.stderr.write(`snap: could not read ${f.path}: ${f.error}\n`);
+    if (ctx.json) printJson(summary);
+    else {
+      const head = summary.snapshot_id ? `snapshot ${summary.snapshot_id.slice(0, 8)} saved` : 'dry run: nothing written';
+      ctx.say(head);
+      ctx.say(`  files: ${summary.files_new} new, ${summary.files_changed} changed, ${summary.files_unmodified} unmodified; ${summary.dirs} dirs`);
+      ctx.say(`  read ${size(summary.bytes_read)}, added ${size(summary.bytes_added)} (stored ${size(summary.bytes_stored)}) in ${summary.duration_s} s`);
+      if (summary.parent_id) ctx.say(`  parent ${summary.parent_id.slice(0, 8)}`);
+    }
+    if (summary.files_failed.length) {
+      ctx.warn(`snap: ${summary.files_failed.length} file(s) could not be read; the snapshot was made without them`);
+      return EXIT.partial;
+    }
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../../errors.js';
+import { EntryType } from '../../tree/index.js';
+import { findEntry } from '../../restorer/findEntry.js';
+import { fileChunks } from '../../restorer/writeFile.js';
+import { selectSnapshot } from '../../repository/selectSnapshot.js';
+import type { CliContext } from '../context.js';
+import { collect, type Run } from './index.js';
+
+export function registerDump(program: Command, run: Run): void {
+  program
+    .command('dump')
+    .description("write one file's content to stdout")
+    .argument('<snapshot>', 'snapshot selector')
+    .argument('<path>', 'path of the file inside the snapshot')
+    .option('--host <host>', 'narrow `latest` to this host', collect)
+    .option('--tag <tag>', 'narrow `latest` to this tag', collect)
+    .option('--path <path>', 'narrow `latest` to this path', collect)
+    .action(run(async (ctx: CliContext, selector: unknown, filePath: unknown, opts: unknown) => {
+      if (ctx.json) throw new InvalidArgumentError('dump writes raw bytes; --json is not available');
+      const o = opts as { host?: string[]; tag?: string[]; path?: string[] };
+      await ctx.withRepo('shared', async (repo) => {
+        const snap = await selectSnapshot(repo, selector as string, { hosts: o.host, tags: o.tag, paths: o.path });
+        const e = await findEntry(repo, snap, filePath as string);
+        if (e.type !== EntryType.File) throw new InvalidArgumentError(`dump: ${filePath as string} is not a regular file`);
+        for await (const { data } of fileChunks(repo, e)) {
+          if (!process.stdout.write(data)) await new Promise((r) => process.stdout.once('drain', r));
+        }
+      });
+    }));
+}

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { DEFAULT_KDF, isWeakKdf, parseKdf, formatKdf } from '../../crypto/index.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { parseCompression } from '../../pack/codec.js';
+import { openBackend } from '../../backend/openBackend.js';
+import { initRepository } from '../../repository/initRepository.js';
+import { readPasswordFile, passwordSource } from '../password.js';
+import { printJson } from '../output.js';
+import type { Run } from './index.js';
+import type { CliContext } from '../context.js';
+
+export function parseChunkSize(s: string): { min: number; avg: number; max: number } {
+  const parts = s.split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n <= 0)) {
+    throw new InvalidArgumentError(`--chunk-size: expected min,avg,max in bytes (e.g. 16384,65536,262144), got '${s}'`);
+  }
+  const [min, avg, max] = parts as [number, number, number];
+  return { min, avg, max };
+}
+
+export function registerInit(program: Command, run: Run): void {
+  program
+    .command('init')
+    .description('create a repository (encrypted unless --encryption none)')
+    .option('--encryption <mode>', 'aes-256-gcm or none', 'aes-256-gcm')
+    .option('--compression <codec>', 'zstd, zstd:N (level) or none', 'zstd:3')
+    .option('--chunk-size <min,avg,max>', 'FastCDC chunk sizes in bytes', '16384,65536,262144')
+    .option('--kdf <scrypt:N,r,p>', `key derivation cost (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`)
+    .option('--from-repo <location>', 'take chunker parameters and id/chunker keys from another repository (for copy)')
+    .option('--from-password-file <file>', 'password of the --from-repo repository (or SNAP_FROM_PASSWORD)')
+    .action(run(async (ctx: CliContext, opts: unknown) => {
+      const o = opts as { encryption: string; compression: string; chunkSize: string; kdf?: string; fromRepo?: string; fromPasswordFile?: string };
+      if (o.encryption !== 'aes-256-gcm' && o.encryption !== 'none') throw new InvalidArgumentError(`--encryption: expected aes-256-gcm or none, got '${o.encryption}'`);
+      const compression = parseCompression(o.compression);
+      const { resolveChunkerParams } = await import('../../chunker/index.js');
+      const chunker = parseChunkSize(o.chunkSize);
+      resolveChunkerParams(chunker);
+      const kdf = o.kdf ? parseKdf(o.kdf) : DEFAULT_KDF;
+      let from;
+      if (o.fromRepo) {
+        const fromPw = o.fromPasswordFile ? async () => readPasswordFile(o.fromPasswordFile!, '--from-password-file') : passwordSource({}, 'SNAP_FROM_PASSWORD', 'SNAP_FROM_PASSWORD_FILE');
+        const src = await ctx.openRepo(o.fromRepo, fromPw);
+        from = { config: src.config, keys: src.crypt.keys };
+        await src.close();
+        if (o.encryption === 'none' && from.keys) throw new InvalidArgumentError('--from-repo: an encrypted repository cannot share its keys with an unencrypted one');
+      }
+      const backend = await openBackend(ctx.location());
+      const encrypted = o.encryption !== 'none';
+      if (encrypted && (await backend.exists())) {
+        const { RepositoryExistsError } = await import('../../errors.js');
+        throw new RepositoryExistsError(backend.location);
+      }
+      const password = encrypted ? await ctx.password()() : undefined;
+      if (encrypted && isWeakKdf(kdf)) ctx.warn(`note: --kdf ${formatKdf(kdf)} is below the recommended cost (${formatKdf(DEFAULT_KDF)}); use it for tests only`);
+      const config = await initRepository(backend, {
+        encryption: encrypted ? 'aes-256-gcm' : 'none',
+        compression,
+        chunker: { ...chunker, level: 1 },
+        kdf,
+        password,
+        from,
+      });
+      const doc = {
+        repository_id: config.id,
+        location: backend.location,
+        encryption: config.encryption,
+        compression: config.compression.codec === 'none' ? 'none' : `zstd:${config.compression.level}`,
+        chunker: { min: config.chunker.min, avg: config.chunker.avg, max: config.chunker.max },
+      };
+      if (ctx.json) printJson(doc);
+      else ctx.say(`created ${config.encryption === 'none' ? 'unencrypted ' : ''}repository ${config.id.slice(0, 10)} at ${backend.location}`);
+      await backend.close();
+    }));
+}

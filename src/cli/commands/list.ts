@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { filterSnapshots } from '../../repository/selectSnapshot.js';
+import { localTime, printJson, size, table } from '../output.js';
+import type { CliContext } from '../context.js';
+import { collect, type Run } from './index.js';
+
+export function registerList(program: Command, run: Run): void {
+  program
+    .command('list')
+    .alias('snapshots')
+    .description('list snapshots, oldest first')
+    .option('--host <host>', 'only snapshots of this host (repeatable)', collect)
+    .option('--tag <tag>', 'only snapshots with this tag (repeatable; a,b = both)', collect)
+    .option('--path <path>', 'only snapshots including this path (repeatable)', collect)
+    .action(run(async (ctx: CliContext, opts: unknown) => {
+      const o = opts as { host?: string[]; tag?: string[]; path?: string[] };
+      await ctx.withRepo('shared', async (repo) => {
+        const snaps = await filterSnapshots(repo, { hosts: o.host, tags: o.tag, paths: o.path });
+        if (ctx.json) {
+          printJson(snaps.map((s) => ({
+            id: s.id, short_id: s.id.slice(0, 8), time: s.time, hostname: s.hostname, username: s.username,
+            paths: s.paths, tags: s.tags, parent_id: s.parent, summary: s.summary,
+          })));
+          return;
+        }
+        const rows = [['ID', 'Time', 'Host', 'Tags', 'Paths', 'Size', 'Added']];
+        for (const s of snaps) {
+          const sum = (s.summary ?? {}) as Record<string, number>;
+          rows.push([
+            s.id.slice(0, 8), localTime(s.time), s.hostname, s.tags.join(','), s.paths.join(' '),
+            sum.total_bytes !== undefined ? size(sum.total_bytes) : '', sum.bytes_added !== undefined ? size(sum.bytes_added) : '',
+          ]);
+        }
+        ctx.say(table(rows, [5, 6]));
+        ctx.say(`${snaps.length} snapshot${snaps.length === 1 ? '' : 's'}`);
+      });
+    }));
+}

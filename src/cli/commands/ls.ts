@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { EntryType, type TreeEntry } from '../../tree/index.js';
+import { findEntry, treeEntries } from '../../restorer/findEntry.js';
+import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
+import type { Repository } from '../../repository/repository.js';
+import { displayName, isUtf8, localTime } from '../output.js';
+import type { CliContext } from '../context.js';
+import { collect, type Run } from './index.js';
+
+const TYPE_NAMES: Record<EntryType, string> = {
+  [EntryType.File]: 'file', [EntryType.Dir]: 'dir', [EntryType.Symlink]: 'symlink', [EntryType.Fifo]: 'fifo',
+  [EntryType.Socket]: 'socket', [EntryType.CharDevice]: 'chardev', [EntryType.BlockDevice]: 'blockdev',
+};
+const TYPE_CHAR: Record<EntryType, string> = {
+  [EntryType.File]: '-', [EntryType.Dir]: 'd', [EntryType.Symlink]: 'l', [EntryType.Fifo]: 'p',
+  [EntryType.Socket]: 's', [EntryType.CharDevice]: 'c', [EntryType.BlockDevice]: 'b',
+};
+
+export const typeName = (t: EntryType): string => TYPE_NAMES[t];
+
+export function modeString(e: TreeEntry): string {
+  let s = TYPE_CHAR[e.type];
+  for (let shift = 6; shift >= 0; shift -= 3) {
+    const bits = (e.mode >> shift) & 7;
+    s += (bits & 4 ? 'r' : '-') + (bits & 2 ? 'w' : '-') + (bits & 1 ? 'x' : '-');
+  }
+  return s;
+}
+
+export const nsToIso = (ns: bigint): string => new Date(Number(ns / 1_000_000n)).toISOString();
+
+export function entryJson(e: TreeEntry, path: Buffer): Record<string, unknown> {
+  const doc: Record<string, unknown> = {
+    path: path.toString('utf8'), name: e.name.toString('utf8'), type: TYPE_NAMES[e.type], size: Number(e.size),
+    mode: e.mode, mtime: nsToIso(e.mtimeNs), uid: e.uid, gid: e.gid,
+  };
+  if (!isUtf8(e.name)) doc.name_b64 = e.name.toString('base64');
+  return doc;
+}
+
+/** Walk entries under a directory entry, depth first, yielding each with its path. */
+export async function* walkEntries(repo: Repository, dir: TreeEntry, prefix: Buffer, recursive: boolean): AsyncGenerator<{ e: TreeEntry; path: Buffer }> {
+  if (dir.type !== EntryType.Dir || !dir.subtree) return;
+  for await (const e of treeEntries(repo, dir.subtree)) {
+    const path = Buffer.concat([prefix, Buffer.from('/'), e.name]);
+    yield { e, path };
+    if (recursive && e.type === EntryType.Dir) yield* walkEntries(repo, e, path, true);
+  }
+}
+
+export function registerLs(program: Command, run: Run): void {
+  program
+    .command('ls')
+    .description('list the entries of a snapshot (or of <snapshot>:<path>)')
+    .argument('<snapshot>', 'snapshot selector, optionally with :<path>')
+    .option('--recursive', 'list everything below, not just one level')
+    .option('--host <host>', 'narrow `latest` to this host', collect)
+    .option('--tag <tag>', 'narrow `latest` to this tag', collect)
+    .option('--path <path>', 'narrow `latest` to this path', collect)
+    .action(run(async (ctx: CliContext, selector: unknown, opts: unknown) => {
+      const o = opts as { recursive?: boolean; host?: string[]; tag?: string[]; path?: string[] };
+      const { snapshot: sel, subpath } = splitSelector(selector as string);
+      await ctx.withRepo('shared', async (repo) => {
+        const snap = await selectSnapshot(repo, sel, { hosts: o.host, tags: o.tag, paths: o.path });
+        const start = await findEntry(repo, snap, subpath);
+        const prefix = Buffer.from((subpath ?? '').replace(/\/+$/, ''));
+        const items = start.type === EntryType.Dir ? walkEntries(repo, start, prefix, Boolean(o.recursive)) : single(start, prefix);
+        if (ctx.json) {
+          // Streamed: one array, written element by element, so huge trees need no memory.
+          process.stdout.write('[');
+          let first = true;
+          for await (const { e, path } of items) {
+            process.stdout.write((first ? '\n' : ',\n') + JSON.stringify(entryJson(e, path)));
+            first = false;
+          }
+          process.stdout.write(first ? ']\n' : '\n]\n');
+          return;
+        }
+        for await (const { e, path } of items) {
+          const target = e.type === EntryType.Symlink && e.linkTarget ? ` -> ${displayName(e.linkTarget)}` : '';
+          ctx.say(`${modeString(e)} ${(e.user ?? String(e.uid)).padEnd(8)} ${(e.group ?? String(e.gid)).padEnd(8)} ${String(e.size).padStart(12)} ${localTime(nsToIso(e.mtimeNs))} ${displayName(path)}${target}`);
+        }
+      });
+    }));
+}
+
+async function* single(e: TreeEntry, path: Buffer): AsyncGenerator<{ e: TreeEntry; path: Buffer }> {
+  yield { e, path };
+}

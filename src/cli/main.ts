@@ -1,0 +1,78 @@
+// The `snap` program: global options, the commands, and turning any failure into CLI.md's exit code,
+// a one-line message on stderr and, with --json, an error document on stdout.
+
+import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from '../version.js';
+import { InterruptedError } from '../errors.js';
+import { classify, EXIT } from './errorTable.js';
+import { CliContext, type GlobalOptions } from './context.js';
+import { printJson } from './output.js';
+import { registerCommands } from './commands/index.js';
+
+export type Action = (ctx: CliContext, ...args: unknown[]) => Promise<number | void>;
+
+export async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  let exitCode: number = EXIT.ok;
+  const wantsJson = argv.includes('--json');
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    controller.abort();
+    // A second signal, or a command that does not stop within the grace period, ends the process.
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    setTimeout(() => process.exit(EXIT.interrupted), 15_000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const program = new Command('snap')
+    .description('snap: content-addressed, deduplicating, encrypted snapshots of your directories')
+    .version(VERSION, '--version')
+    .option('-r, --repo <location>', 'repository: a directory or s3://bucket/prefix (env SNAP_REPO)')
+    .option('--password-file <file>', 'read the repository password from a file (env SNAP_PASSWORD_FILE; or SNAP_PASSWORD)')
+    .option('--json', 'print exactly one JSON document on stdout')
+    .option('-q, --quiet', 'no progress, only errors')
+    .option('--no-progress', 'no progress display')
+    .option('--cache-dir <dir>', 'local cache directory (env SNAP_CACHE_DIR; default ~/.cache/snap)')
+    .option('--retry-lock <duration>', 'when the repository is locked, retry this long (30s, 5m, 1h)')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined });
+
+  const run =
+    (action: Action) =>
+    async (...args: unknown[]): Promise<void> => {
+      const cmd = args[args.length - 1] as Command;
+      const ctx = new CliContext(cmd.optsWithGlobals() as GlobalOptions, controller.signal);
+      const code = await action(ctx, ...args.slice(0, -1));
+      if (controller.signal.aborted) throw new InterruptedError();
+      exitCode = code ?? EXIT.ok;
+    };
+  registerCommands(program, run);
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      const message = e.message.replace(/^error: /, '');
+      return fail(wantsJson, { exit: EXIT.failure, code: 'invalid_argument', message });
+    }
+    const c = controller.signal.aborted && !(e instanceof Error && e.name === 'LockLostError') ? classify(new InterruptedError()) : classify(e);
+    if (process.env.SNAP_DEBUG === '1') process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+    return fail(wantsJson, c);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return exitCode;
+}
+
+function fail(json: boolean, c: { exit: number; code: string; message: string }): number {
+  process.stderr.write(`snap: ${c.message}\n`);
+  if (json) printJson({ error: { code: c.code, exit_code: c.exit, message: c.message } });
+  return c.exit;
+}
+
+export { Option };

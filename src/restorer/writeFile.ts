@@ -1,0 +1,62 @@
+// Writing one file's content during restore: chunks are fetched a few ahead (reads overlap writes),
+// verified against their ids by the repository, and written with positioned writes. All-zero chunks
+// are not written, so the file stays sparse where its source was; the size is set at the end.
+
+import { promises as fs, constants as fsc } from 'node:fs';
+import type { BlobId } from '../ids.js';
+import { IntegrityError } from '../errors.js';
+import type { Repository } from '../repository/repository.js';
+import type { TreeEntry } from '../tree/index.js';
+import { fileChunkIds } from './findEntry.js';
+
+/** Chunks fetched ahead of the one being written. */
+const READ_AHEAD = 8;
+const ZERO_BLOCK = Buffer.alloc(1024 * 1024);
+
+export function isAllZero(b: Buffer): boolean {
+  for (let o = 0; o < b.length; o += ZERO_BLOCK.length) {
+    const n = Math.min(ZERO_BLOCK.length, b.length - o);
+    if (!b.subarray(o, o + n).equals(ZERO_BLOCK.subarray(0, n))) return false;
+  }
+  return true;
+}
+
+/** Chunks of a file in order, each loaded (and verified) up to READ_AHEAD ahead. */
+export async function* fileChunks(repo: Repository, entry: TreeEntry): AsyncGenerator<{ id: BlobId; data: Buffer }> {
+  const queue: Array<{ id: BlobId; data: Promise<Buffer> }> = [];
+  for await (const id of fileChunkIds(repo, entry)) {
+    const data = repo.loadBlob(id);
+    data.catch(() => undefined); // handled when its turn comes
+    queue.push({ id, data });
+    if (queue.length > READ_AHEAD) {
+      const next = queue.shift()!;
+      yield { id: next.id, data: await next.data };
+    }
+  }
+  for (const q of queue) yield { id: q.id, data: await q.data };
+}
+
+export async function writeFileContent(repo: Repository, entry: TreeEntry, target: Buffer, pathForErrors: string, onBytes: (n: number) => void): Promise<number> {
+  const fh = await fs.open(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
+  let pos = 0;
+  try {
+    try {
+      for await (const { data } of fileChunks(repo, entry)) {
+        if (!isAllZero(data)) {
+          let done = 0;
+          while (done < data.length) done += (await fh.write(data, done, data.length - done, pos + done)).bytesWritten;
+        }
+        pos += data.length;
+        onBytes(data.length);
+      }
+    } catch (e) {
+      if (e instanceof IntegrityError) throw new IntegrityError(`${pathForErrors}: ${e.message}`, { ...e.where, path: pathForErrors });
+      throw e;
+    }
+    if (BigInt(pos) !== entry.size) throw new IntegrityError(`${pathForErrors}: content is ${pos} bytes, the snapshot says ${entry.size}`, { path: pathForErrors });
+    await fh.truncate(pos);
+  } finally {
+    await fh.close();
+  }
+  return pos;
+}
