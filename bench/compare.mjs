@@ -1,0 +1,318 @@
+#!/usr/bin/env node
+// snap side by side with restic, borg (default and 64 KiB chunks), tar | zstd and rsync --link-dest,
+// over several generated "nights" of three datasets. See docs/benchmarks.md ("Method") and
+// `node bench/compare.mjs --help`.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { DATASETS } from './compare/datasets.mjs';
+import { makeTools, ROOT, SNAP_KDF, fmtSize } from './compare/adapters.mjs';
+import { exec, syncAll, du, manifest, verifyTree, findRestoredRoot, hasTime, which } from './compare/measure.mjs';
+import { datasetMarkdown, chunkStudyMarkdown, runInfoMarkdown, replaceBetweenMarkers, svgChart } from './compare/report.mjs';
+
+const HELP = `usage: node bench/compare.mjs [options]
+
+  --datasets a,b,c     which datasets (a: AI dataset growing nightly, b: source tree replaced by the
+                       next release, c: many small files); default all
+  --tools LIST         which tools: snap,restic,borg,borg-64k,tar-zstd,rsync (default: all installed)
+  --nights N           nights per dataset (default 5; --smoke: 2)
+  --scale F            dataset size factor (default 1 = ~1 GB / 15k files / 100k files; --smoke: 0.004)
+  --seed S             generator seed (default 1)
+  --price USD          storage price per GB-month for the $/month column (default 0.02)
+  --chunk-study        run only snap, at avg chunk 16 KiB, 64 KiB, 256 KiB, 1 MiB (min = avg/4, max = avg*4)
+  --smoke              tiny scale, 2 nights, whatever tools exist; no docs update; < 60 s
+  --install            apt-get install the missing tools (restic borgbackup zstd rsync time) first
+  --workdir DIR        where repositories and datasets live during the run (default: a new dir in $TMPDIR)
+  --out DIR            where the JSON results and SVG charts go (default bench/out)
+  --docs FILE          markdown file to update between markers (default docs/benchmarks.md; not in --smoke)
+  --no-docs            do not touch the docs
+  --keep               keep the work directory
+  -h, --help           this text
+
+Exit status: 0 when every tool that ran succeeded and every restore verified, 1 otherwise.`;
+
+const MB = 1e6;
+const MiB = 1 << 20;
+
+function log(msg) {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+function parse() {
+  const { values } = parseArgs({
+    options: {
+      datasets: { type: 'string' }, tools: { type: 'string' }, nights: { type: 'string' }, scale: { type: 'string' },
+      seed: { type: 'string' }, price: { type: 'string' }, 'chunk-study': { type: 'boolean' }, smoke: { type: 'boolean' },
+      install: { type: 'boolean' }, workdir: { type: 'string' }, out: { type: 'string' }, docs: { type: 'string' },
+      'no-docs': { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) { console.log(HELP); process.exit(0); }
+  const num = (v, d, name) => {
+    if (v == null) return d;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) { console.error(`--${name}: not a positive number: ${v}`); process.exit(2); }
+    return n;
+  };
+  const o = {
+    smoke: !!values.smoke,
+    chunkStudy: !!values['chunk-study'],
+    install: !!values.install,
+    keep: !!values.keep,
+    datasets: (values.datasets ?? 'a,b,c').split(',').map((s) => s.trim()).filter(Boolean),
+    tools: values.tools ? values.tools.split(',').map((s) => s.trim()).filter(Boolean) : null,
+    seed: values.seed ?? '1',
+    price: num(values.price, 0.02, 'price'),
+    out: path.resolve(values.out ?? path.join(ROOT, 'bench', 'out')),
+    workdir: values.workdir ? path.resolve(values.workdir) : null,
+  };
+  o.nights = Math.round(num(values.nights, o.smoke ? 2 : 5, 'nights'));
+  o.scale = num(values.scale, o.smoke ? 0.004 : 1, 'scale');
+  o.docs = values['no-docs'] ? null : values.docs ? path.resolve(values.docs) : o.smoke ? null : path.join(ROOT, 'docs', 'benchmarks.md');
+  for (const d of o.datasets) if (!DATASETS[d]) { console.error(`--datasets: unknown dataset ${d} (a, b, c)`); process.exit(2); }
+  return o;
+}
+
+function installTools() {
+  const pkgs = [];
+  if (!which('restic')) pkgs.push('restic');
+  if (!which('borg')) pkgs.push('borgbackup');
+  if (!which('zstd')) pkgs.push('zstd');
+  if (!which('rsync')) pkgs.push('rsync');
+  if (!hasTime()) pkgs.push('time');
+  if (!pkgs.length) { log('--install: every tool is already installed'); return; }
+  const sudo = process.getuid?.() === 0 ? [] : which('sudo') ? ['sudo'] : null;
+  if (!sudo) { log(`--install: not root and no sudo; install by hand: apt-get install -y ${pkgs.join(' ')}`); return; }
+  log(`--install: apt-get install -y ${pkgs.join(' ')}`);
+  const opts = { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
+  spawnSync(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'update'], opts);
+  const r = spawnSync(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', ...pkgs], opts);
+  if (r.status !== 0) log('--install: apt-get failed; the missing tools will be skipped');
+}
+
+function machine() {
+  let cpu = 'unknown CPU';
+  try { cpu = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu; } catch { /* not Linux */ }
+  return { cpu, cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.versions.node, host: os.hostname() };
+}
+
+// A context whose exec() records the peak memory of every command run in the current step.
+function makeCtx() {
+  const ctx = {
+    step: null,
+    async exec(argv, opts) {
+      const r = await exec(argv, opts);
+      if (ctx.step) {
+        ctx.step.cmdS += r.wallS;
+        if (r.maxRssKiB != null) ctx.step.maxRssKiB = Math.max(ctx.step.maxRssKiB ?? 0, r.maxRssKiB);
+        if (r.anonPeakKiB != null) ctx.step.anonPeakKiB = Math.max(ctx.step.anonPeakKiB ?? 0, r.anonPeakKiB);
+      }
+      return r;
+    },
+  };
+  return ctx;
+}
+
+/** Run one adapter step, then `sync`; the time includes the sync. */
+async function timed(ctx, fn) {
+  ctx.step = { cmdS: 0, maxRssKiB: null, anonPeakKiB: null };
+  const t0 = process.hrtime.bigint();
+  const info = await fn();
+  syncAll();
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const step = ctx.step;
+  ctx.step = null;
+  return { s, cmdS: step.cmdS, maxRssKiB: step.maxRssKiB, anonPeakKiB: step.anonPeakKiB, info: info ?? null };
+}
+
+const maxOf = (xs) => { const v = xs.filter((x) => x != null); return v.length ? Math.max(...v) : null; };
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
+async function runDataset(id, tools, o, ctx, workdir) {
+  const DS = DATASETS[id];
+  const dsDir = path.join(workdir, id);
+  fs.mkdirSync(dsDir, { recursive: true });
+  const ds = new DS(dsDir, { scale: o.scale, seed: o.seed });
+  const runs = tools.map((tool) => ({
+    tool,
+    runDir: path.join(dsDir, 'tools', tool.name),
+    row: {
+      tool: tool.name, label: tool.label, chunkSize: tool.chunkSize ?? null, initS: null, nights: [],
+      unchanged: null, restore: null, verify: null, error: null,
+    },
+  }));
+  const fail = (run, where, e) => {
+    run.row.error = `${where}: ${e.message ?? e}`;
+    log(`!!! ${id}/${run.tool.name} FAILED in ${where}: ${e.message ?? e}`);
+  };
+
+  for (const run of runs) {
+    try {
+      fs.rmSync(run.runDir, { recursive: true, force: true });
+      fs.mkdirSync(run.runDir, { recursive: true });
+      const t = await timed(ctx, () => run.tool.init(path.join(run.runDir, 'repo'), run.runDir));
+      run.row.initS = t.s;
+    } catch (e) { fail(run, 'init', e); }
+  }
+
+  const nights = [];
+  let man = null;
+  for (let n = 1; n <= o.nights; n++) {
+    const g0 = Date.now();
+    await ds.night(n);
+    syncAll(); // the generator's dirty pages must not land in the first tool's timed sync
+    const genS = (Date.now() - g0) / 1000;
+    man = manifest(ds.src); // reads every file: the source is hot in the page cache before timing
+    nights.push({ night: n, logicalBytes: man.bytes, files: man.files, generateS: genS });
+    log(`${id} night ${n}: ${(man.bytes / MB).toFixed(1)} MB in ${man.files} files (generated in ${genS.toFixed(1)} s)`);
+    for (const run of runs) {
+      if (run.row.error) continue;
+      try {
+        const t = await timed(ctx, () => run.tool.backup(ds.src, n));
+        const repo = du(run.tool.repoDir);
+        const cache = run.tool.cacheDir ? du(run.tool.cacheDir).apparent : null;
+        run.row.nights.push({ night: n, s: t.s, cmdS: t.cmdS, maxRssKiB: t.maxRssKiB, anonPeakKiB: t.anonPeakKiB,
+          repoBytes: repo.apparent, repoAllocatedBytes: repo.allocated, cacheBytes: cache,
+          bytesAdded: t.info?.bytesAdded ?? null, bytesStored: t.info?.bytesStored ?? null });
+        log(`  ${run.tool.name.padEnd(12)} backup ${t.s.toFixed(2)} s, repo ${(repo.apparent / MB).toFixed(1)} MB`);
+      } catch (e) { fail(run, `backup night ${n}`, e); }
+    }
+  }
+
+  // Back up again with nothing changed.
+  for (const run of runs) {
+    if (run.row.error) continue;
+    try {
+      const t = await timed(ctx, () => run.tool.backup(ds.src, o.nights + 1));
+      run.row.unchanged = { s: t.s, maxRssKiB: t.maxRssKiB, anonPeakKiB: t.anonPeakKiB };
+      log(`  ${run.tool.name.padEnd(12)} unchanged re-backup ${t.s.toFixed(2)} s`);
+    } catch (e) { fail(run, 'unchanged re-backup', e); }
+  }
+
+  // Restore the latest backup (the last night's tree) and compare it with the source.
+  for (const run of runs) {
+    if (run.row.error) continue;
+    const target = path.join(run.runDir, 'restore');
+    try {
+      fs.rmSync(target, { recursive: true, force: true });
+      fs.mkdirSync(target, { recursive: true });
+      const t = await timed(ctx, () => run.tool.restore(target));
+      run.row.restore = { s: t.s, maxRssKiB: t.maxRssKiB, anonPeakKiB: t.anonPeakKiB };
+      const root = findRestoredRoot(target, ds.src, man);
+      run.row.verify = verifyTree(root, man);
+      log(`  ${run.tool.name.padEnd(12)} restore ${t.s.toFixed(2)} s, verify ${run.row.verify.ok ? 'OK' : 'MISMATCH ' + run.row.verify.examples.join('; ')}`);
+      if (!run.row.verify.ok) log(`!!! ${id}/${run.tool.name}: RESTORED TREE DIFFERS FROM THE SOURCE: ${JSON.stringify(run.row.verify)}`);
+    } catch (e) { fail(run, 'restore', e); }
+    fs.rmSync(target, { recursive: true, force: true });
+  }
+
+  // Summaries.
+  const sumLogical = nights.reduce((a, n) => a + n.logicalBytes, 0);
+  const last = nights[nights.length - 1];
+  for (const run of runs) {
+    const r = run.row;
+    const first = r.nights[0];
+    const inc = r.nights.slice(1).map((x) => x.s);
+    const lastN = r.nights.length === nights.length ? r.nights[r.nights.length - 1] : null;
+    r.firstBackupS = first?.s ?? null;
+    r.firstBackupMBps = first ? nights[0].logicalBytes / MB / first.s : null;
+    r.incrementalS = inc;
+    r.incrementalMeanS = mean(inc);
+    r.unchangedS = r.unchanged?.s ?? null;
+    r.restoreS = r.restore?.s ?? null;
+    r.restoreMBps = r.restore ? last.logicalBytes / MB / r.restore.s : null;
+    r.peakRssBackupMiB = maxOf([...r.nights.map((x) => x.maxRssKiB), r.unchanged?.maxRssKiB]) ;
+    r.peakRssBackupMiB = r.peakRssBackupMiB == null ? null : r.peakRssBackupMiB / 1024;
+    r.peakRssRestoreMiB = r.restore?.maxRssKiB == null ? null : r.restore.maxRssKiB / 1024;
+    const anon = maxOf([...r.nights.map((x) => x.anonPeakKiB), r.unchanged?.anonPeakKiB, r.restore?.anonPeakKiB]);
+    r.peakAnonMiB = anon == null ? null : anon / 1024;
+    r.repoBytes = lastN?.repoBytes ?? null;
+    r.repoAllocatedBytes = lastN?.repoAllocatedBytes ?? null;
+    r.storedOverLogical = lastN ? lastN.repoBytes / sumLogical : null;
+    r.storedOverLatest = lastN ? lastN.repoBytes / last.logicalBytes : null;
+    r.usdPerMonth = lastN ? (lastN.repoBytes / 1e9) * o.price : null;
+    r.cacheBytes = run.tool.cacheDir ? du(run.tool.cacheDir).apparent : null;
+    r.ok = !r.error && !!r.verify?.ok;
+  }
+  if (!o.keep) fs.rmSync(dsDir, { recursive: true, force: true });
+  return { id, title: DS.title, description: ds.describe(), nights, rows: runs.map((x) => x.row) };
+}
+
+const DOC_TEMPLATE = `# Benchmarks\n\nGenerated sections below are rewritten by \`node bench/compare.mjs\`.\n`;
+
+async function main() {
+  const o = parse();
+  const t0 = Date.now();
+  if (o.install) installTools();
+  if (!hasTime()) log('note: /usr/bin/time missing (apt-get install time): peak RSS comes from sampling /proc every 100 ms');
+  const ctx = makeCtx();
+  let tools = makeTools(ctx, { chunkStudy: o.chunkStudy });
+  if (o.tools) {
+    const known = new Set(tools.map((t) => t.name));
+    for (const t of o.tools) if (!known.has(t)) { console.error(`--tools: unknown tool ${t} (${[...known].join(', ')})`); process.exit(2); }
+    tools = tools.filter((t) => o.tools.includes(t.name));
+  }
+  const skipped = [];
+  tools = tools.filter((t) => {
+    const why = t.available();
+    if (why) { skipped.push({ tool: t.name, reason: why }); log(`skip ${t.name}: ${why}`); }
+    return !why;
+  });
+  const workdir = o.workdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'snap-bench-'));
+  fs.mkdirSync(workdir, { recursive: true });
+  log(`work dir ${workdir}; tools: ${tools.map((t) => t.name).join(', ') || '(none)'}; datasets ${o.datasets.join(',')}; scale ${o.scale}; ${o.nights} nights`);
+
+  const results = {
+    meta: {
+      kind: o.chunkStudy ? 'chunk-study' : 'compare',
+      date: new Date().toISOString(), argv: process.argv.slice(2), machine: machine(),
+      scale: o.scale, nights: o.nights, seed: o.seed, pricePerGbMonth: o.price, snapKdf: SNAP_KDF,
+      repoBytes: 'du -sb (apparent size, hard links counted once); allocated size (du -s -B1) in nights[].repoAllocatedBytes',
+      timing: 'wall seconds of the command plus a following sync; source read once into the page cache before each night',
+      tools: tools.map((t) => ({ name: t.name, label: t.label, version: t.version(), settings: t.settings })),
+      skipped, totalS: null,
+    },
+    datasets: [],
+  };
+  let interrupted = false;
+  process.on('SIGINT', () => { if (interrupted) process.exit(130); interrupted = true; log(`interrupted; work dir left at ${workdir}`); process.exit(130); });
+
+  if (tools.length) {
+    for (const id of o.datasets) results.datasets.push(await runDataset(id, tools, o, ctx, workdir));
+  }
+  results.meta.totalS = (Date.now() - t0) / 1000;
+  if (!o.keep && !o.workdir) fs.rmSync(workdir, { recursive: true, force: true });
+
+  // Raw results, charts, docs.
+  fs.mkdirSync(o.out, { recursive: true });
+  const base = results.meta.kind;
+  const stamp = results.meta.date.replace(/[:.]/g, '-').slice(0, 19);
+  fs.writeFileSync(path.join(o.out, `${base}-${stamp}.json`), JSON.stringify(results, null, 2));
+  fs.writeFileSync(path.join(o.out, `${base}-latest.json`), JSON.stringify(results, null, 2));
+  let md = runInfoMarkdown(results) + '\n';
+  for (const ds of results.datasets) {
+    const chartId = `${base}-${ds.id}`;
+    md += (o.chunkStudy ? chunkStudyMarkdown(ds) : datasetMarkdown(ds, results, { chartId })) + '\n';
+    const svg = svgChart({ id: chartId, title: `(${ds.id}) repository MB after each night`, xLabels: ds.nights.map((n) => String(n.night)),
+      series: ds.rows.filter((r) => r.nights.length).map((r) => ({ label: r.label, values: r.nights.map((n) => n.repoBytes / MB) })) });
+    fs.writeFileSync(path.join(o.out, `${chartId}.svg`), svg + '\n');
+  }
+  if (o.chunkStudy && results.datasets.length) {
+    // the chunk study's chart is only in bench/out: the docs table carries the numbers
+  }
+  fs.writeFileSync(path.join(o.out, `${base}-latest.md`), md);
+  if (o.docs) {
+    fs.mkdirSync(path.dirname(o.docs), { recursive: true });
+    replaceBetweenMarkers(o.docs, o.chunkStudy ? 'bench:chunk-study' : 'bench:compare', md, DOC_TEMPLATE);
+    log(`updated ${path.relative(process.cwd(), o.docs) || o.docs}`);
+  }
+  process.stdout.write(md.replace(/<svg[\s\S]*?<\/svg>\n?/g, ''));
+  log(`results: ${path.join(o.out, `${base}-latest.json`)} (${(results.meta.totalS / 60).toFixed(1)} min)`);
+  const bad = results.datasets.flatMap((d) => d.rows.filter((r) => !r.ok).map((r) => `${d.id}/${r.tool}`));
+  if (bad.length) { log(`!!! FAILED OR NOT VERIFIED: ${bad.join(', ')}`); process.exitCode = 1; }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
