@@ -7,12 +7,15 @@ import { BlobType, type BlobId } from '../ids.js';
 import { encodeBlob } from '../pack/codec.js';
 import { PackWriter } from '../pack/packWriter.js';
 import type { IndexPack } from '../index/indexFormat.js';
+import type { IndexCache } from '../index/indexCache.js';
 import type { Repository } from './repository.js';
 
 /** Compressions in flight at once: enough to keep the libuv pool (4 threads) busy on 2 cores. */
 const MAX_INFLIGHT = 8;
 /** An index file is written after this many bytes of packs (bounds this run's private map). */
 export const INDEX_FLUSH_BYTES = 256 * 1024 * 1024;
+/** Pack writes (encrypt + write + fsync) in flight while the next pack fills. */
+const MAX_PACK_WRITES = 2;
 
 export interface SaverStats {
   blobsNew: number;
@@ -28,7 +31,8 @@ export class BlobSaver {
   private readonly writers: Record<BlobType, PackWriter>;
   private unindexed: IndexPack[] = [];
   private unindexedBytes = 0;
-  private packWrite: Promise<void> = Promise.resolve();
+  private readonly packWrites = new Set<Promise<void>>();
+  private indexChain: Promise<void> = Promise.resolve();
   private failure: unknown;
   readonly stats: SaverStats = { blobsNew: 0, bytesAdded: 0, bytesStored: 0, treeBytesAdded: 0, treeBytesStored: 0 };
 
@@ -41,8 +45,11 @@ export class BlobSaver {
 
   /** Whether the repository (or this run) already has the blob. */
   async has(id: BlobId): Promise<boolean> {
-    if (this.pending.has(id.toString('base64'))) return true;
-    return (await this.repo.index()).has(id);
+    return this.hasSync(await this.repo.index(), id);
+  }
+
+  private hasSync(index: IndexCache, id: BlobId): boolean {
+    return this.pending.has(id.toString('base64')) || index.has(id);
   }
 
   /**
@@ -51,7 +58,9 @@ export class BlobSaver {
    */
   async save(type: BlobType, id: BlobId, plain: Buffer): Promise<boolean> {
     this.throwIfFailed();
-    if (await this.has(id)) return false;
+    const index = await this.repo.index();
+    // Check and claim with no await in between: concurrent files may carry the same chunk.
+    if (this.hasSync(index, id)) return false;
     this.pending.add(id.toString('base64'));
     const job = this.compressAndAdd(type, id, plain).catch((e) => {
       this.failure ??= e;
@@ -83,17 +92,23 @@ export class BlobSaver {
     const w = this.writers[type];
     if (w.count === 0) return;
     this.writers[type] = new PackWriter(this.repo.backend, this.repo.crypt);
-    // One pack write at a time keeps memory bounded (one pack filling, one being written).
-    const prev = this.packWrite;
-    const write = (async () => {
-      await prev;
-      const done = await w.finish();
+    const write = w.finish().then(async (done) => {
       this.unindexed.push({ packId: done.packId, entries: done.entries });
       this.unindexedBytes += done.size;
-      if (this.unindexedBytes >= INDEX_FLUSH_BYTES) await this.writeIndex();
-    })();
-    this.packWrite = write.catch(() => undefined);
-    await write;
+      if (this.unindexedBytes >= INDEX_FLUSH_BYTES) await this.queueIndexWrite();
+    });
+    const tracked = write.catch((e) => {
+      this.failure ??= e;
+    });
+    this.packWrites.add(tracked);
+    void tracked.finally(() => this.packWrites.delete(tracked));
+    // A few packs may be written (and fsynced) while the next fills; beyond that, wait (bounded memory).
+    while (this.packWrites.size > MAX_PACK_WRITES) await Promise.race(this.packWrites);
+  }
+
+  private queueIndexWrite(): Promise<void> {
+    this.indexChain = this.indexChain.then(() => this.writeIndex());
+    return this.indexChain;
   }
 
   /** Packs are durable before the index file that names them (invariant 1). */
@@ -113,9 +128,9 @@ export class BlobSaver {
     if (this.dryRun) return;
     await this.finishPack(BlobType.Data);
     await this.finishPack(BlobType.Tree);
-    await this.packWrite;
+    while (this.packWrites.size) await Promise.all([...this.packWrites]);
     this.throwIfFailed();
-    await this.writeIndex();
+    await this.queueIndexWrite();
   }
 
   private throwIfFailed(): void {
