@@ -8,9 +8,10 @@
 //  - remaining ≤ min: the rest is one chunk (hash 0).
 //  - the first min bytes are skipped, not hashed (cut-point skipping).
 //  - up to avg bytes the harder mask maskS is used, then the easier maskL (normalized chunking).
-//  - two bytes per iteration ("rolling two bytes each time", paper §3.7): the first byte uses
-//    GEAR_LS = GEAR << 1 with hash << 2 and masks << 1, the second plain GEAR with hash << 0; together
-//    that is the same gear hash (h << 1) + GEAR[b] applied per byte, judged at every byte.
+//  - two bytes per iteration ("rolling two bytes each time", paper §3.7): the first byte does
+//    h = (h << 2) + GEAR_LS[b] (GEAR_LS = GEAR << 1) judged with mask << 1, the second h += GEAR[b]
+//    judged with mask. That is the plain per-byte gear hash h = (h << 1) + GEAR[b], judged at every
+//    byte, with one shift per two bytes.
 //    As in fastcdc-rs, a hit cuts *before* the byte whose hash hit (offset a → chunk length a,
 //    offset a + 1 → length a + 1), although that byte was hashed. Odd, but it is the format.
 //  - no hit by max (or by the end of input): cut there.
@@ -42,7 +43,7 @@ function shiftedGear(gear: BigUint64Array): BigUint64Array {
 }
 
 /** The chunks of a whole in-memory input, in order, using cut(). */
-function forEachChunk(cut: (data: Uint8Array, start: number, end: number) => number, data: Uint8Array): ChunkSpan[] {
+function chunkSpans(cut: (data: Uint8Array, start: number, end: number) => number, data: Uint8Array): ChunkSpan[] {
   const spans: ChunkSpan[] = [];
   for (let offset = 0; offset < data.length; ) {
     const end = cut(data, offset, data.length);
@@ -260,6 +261,6 @@ export class FastCDC2020Fast {
 
   /** Chunks a whole in-memory input (the last chunk ends at data.length). */
   chunks(data: Uint8Array): ChunkSpan[] {
-    return forEachChunk((d, s, e) => this.cut(d, s, e), data);
+    return chunkSpans((d, s, e) => this.cut(d, s, e), data);
   }
 }

@@ -59,7 +59,7 @@ export class StreamChunker {
     if (this.#end > this.#start) {
       // Complete the pending bytes with up to max bytes of data: enough for every chunk that starts
       // in the pending bytes to be cut with ≥ max bytes available.
-      let carry = this.#carryBuffer();
+      const carry = this.#carryBuffer();
       if (this.#start > 0) {
         // Move the pending bytes to the front, so pending (< max) + appended (≤ max) always fits.
         // Allowed because views returned by the previous call are no longer valid; cheap because
@@ -83,7 +83,6 @@ export class StreamChunker {
       pos = this.#start - joined;
       this.#start = this.#end = 0;
       tailGoesToSpare = out.length > 0;
-      carry = this.#carryBuffer();
     }
     while (data.length - pos >= max) {
       const cut = this.#chunker.cut(data, pos, data.length);
