@@ -87,7 +87,7 @@ export async function completeEntry(ctx: ArchiveContext, full: Buffer, entry: Tr
     if (entry.type === EntryType.Symlink) {
       entry.linkTarget = await fs.readlink(full, { encoding: 'buffer' });
     } else {
-      entry.xattrs = readXattrs(full);
+      entry.xattrs = readXattrs(full, { type: entry.type });
     }
     if (entry.type === EntryType.Dir) {
       const sameFs = !ctx.oneFileSystem || entry.dev === rootDev;
@@ -119,7 +119,7 @@ export async function completeFile(ctx: ArchiveContext, full: Buffer, entry: Tre
   const linkKey = entry.nlink > 1n ? `${entry.dev}:${entry.inode}` : undefined;
   const linked = linkKey ? ctx.hardlinks.get(linkKey) : undefined;
   try {
-    entry.xattrs = readXattrs(full);
+    entry.xattrs = readXattrs(full, { type: entry.type });
     if (linked) {
       Object.assign(entry, linked);
     } else {

@@ -9,10 +9,13 @@ import { NotFoundError, StorageError } from '../errors.js';
 
 /** Prefix of in-flight temporary files; never listed as objects. */
 const TEMP_PREFIX = '.tmp-';
+/** Read handles kept open (LRU). */
+const OPEN_HANDLES = 64;
 
 export class LocalBackend implements Backend {
   readonly location: string;
   private readonly madeDirs = new Set<string>();
+  private readonly handles = new Map<string, Promise<fs.FileHandle>>();
 
   constructor(readonly root: string) {
     this.location = path.resolve(root);
@@ -40,6 +43,7 @@ export class LocalBackend implements Backend {
 
   async put(name: string, data: Buffer | Buffer[]): Promise<void> {
     const target = this.full(name);
+    this.forget(name);
     const dir = path.dirname(target);
     await this.ensureDir(dir);
     const tmp = path.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
@@ -70,25 +74,44 @@ export class LocalBackend implements Backend {
   }
 
   async getRange(name: string, offset: number, length: number): Promise<Buffer> {
-    let fh: fs.FileHandle;
-    try {
-      fh = await fs.open(this.full(name), 'r');
-    } catch (e) {
+    const fh = await this.handle(name);
+    const buf = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === length ? buf : buf.subarray(0, done);
+  }
+
+  /** Open handles of recently read objects: restore and check read many ranges of one pack. */
+  private handle(name: string): Promise<fs.FileHandle> {
+    let h = this.handles.get(name);
+    if (h) {
+      this.handles.delete(name);
+      this.handles.set(name, h);
+      return h;
+    }
+    h = fs.open(this.full(name), 'r').catch((e) => {
+      this.handles.delete(name);
       if (isCode(e, 'ENOENT')) throw new NotFoundError(`object ${name} is missing from ${this.location}`);
       throw wrap(e, this.full(name));
+    });
+    this.handles.set(name, h);
+    if (this.handles.size > OPEN_HANDLES) {
+      const [oldest, p] = this.handles.entries().next().value!;
+      this.handles.delete(oldest);
+      void p.then((f) => f.close()).catch(() => undefined);
     }
-    try {
-      const buf = Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done === length ? buf : buf.subarray(0, done);
-    } finally {
-      await fh.close();
-    }
+    return h;
+  }
+
+  private forget(name: string): void {
+    const h = this.handles.get(name);
+    if (!h) return;
+    this.handles.delete(name);
+    void h.then((f) => f.close()).catch(() => undefined);
   }
 
   async stat(name: string): Promise<{ size: number } | undefined> {
@@ -124,6 +147,7 @@ export class LocalBackend implements Backend {
   }
 
   async remove(name: string): Promise<void> {
+    this.forget(name);
     const target = this.full(name);
     try {
       await fs.unlink(target);
@@ -134,7 +158,11 @@ export class LocalBackend implements Backend {
     await fsyncDir(path.dirname(target));
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    const all = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(all.map((h) => h.then((f) => f.close()).catch(() => undefined)));
+  }
 
   private async ensureDir(dir: string): Promise<void> {
     if (this.madeDirs.has(dir)) return;

@@ -6,7 +6,9 @@ import { InvalidArgumentError } from '../errors.js';
 
 export async function openBackend(location: string): Promise<Backend> {
   if (location.startsWith('s3://')) {
-    throw new InvalidArgumentError(`s3:// repositories are not supported by this version yet: '${location}'`);
+    // Loaded on demand: the S3 SDK's start-up cost is paid only by S3 repositories.
+    const { S3Backend } = await import('./s3.js');
+    return S3Backend.open(location);
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new InvalidArgumentError(`unsupported repository location '${location}' (use a directory or s3://bucket/prefix)`);

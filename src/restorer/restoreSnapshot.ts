@@ -13,6 +13,9 @@ import { findEntry, treeEntries } from './findEntry.js';
 import { writeFileContent } from './writeFile.js';
 import { verifyRestored } from './verifyRestored.js';
 
+/** Files of one directory restored at once. */
+const ENTRY_CONCURRENCY = 8;
+
 export type OverwriteMode = 'always' | 'if-changed' | 'if-newer' | 'never';
 
 export interface RestoreOptions {
@@ -85,15 +88,31 @@ function selected(st: RestoreState, rel: string, isDir: boolean): boolean {
 /** Restore the children of a directory entry into `dir` (which exists), then the dir's metadata. */
 async function restoreDir(st: RestoreState, dirEntry: TreeEntry, dir: Buffer, rel: string): Promise<void> {
   const names = new Set<string>();
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown;
   if (dirEntry.subtree) {
     for await (const e of treeEntries(st.repo, dirEntry.subtree)) {
       if (st.opts.signal?.aborted) throw new InterruptedError();
+      if (failure) break;
       names.add(e.name.toString('latin1'));
       const childRel = `${rel}/${e.name.toString()}`;
       if (!selected(st, childRel, e.type === EntryType.Dir)) continue;
-      await restoreEntry(st, e, Buffer.concat([dir, Buffer.from('/'), e.name]), childRel);
+      const target = Buffer.concat([dir, Buffer.from('/'), e.name]);
+      // Directories and hardlinked files in order; other entries several at a time (small files are latency-bound).
+      if (e.type === EntryType.Dir || e.nlink > 1n) {
+        await restoreEntry(st, e, target, childRel);
+        continue;
+      }
+      const job = restoreEntry(st, e, target, childRel).catch((err) => {
+        failure ??= err;
+      });
+      inflight.add(job);
+      void job.finally(() => inflight.delete(job));
+      if (inflight.size >= ENTRY_CONCURRENCY) await Promise.race(inflight);
     }
   }
+  await Promise.all(inflight);
+  if (failure) throw failure;
   if (st.opts.delete) await deleteExtra(dir, names);
   if (rel !== '') await applyMetadata(dir, dirEntry, { owner: st.owner });
 }

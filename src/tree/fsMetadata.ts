@@ -121,9 +121,9 @@ function run(cmd: string, argv: string[], path: Buffer, dirFd?: number): void {
  * The value to give fs.utimes/lutimes so that the file gets floor(ns / 1000) microseconds exactly.
  * Node passes a double of seconds to libuv, which truncates it toward zero to the microsecond. So we
  * aim at the middle of the wanted microsecond's interval (half a µs away from zero), leaving 500 ns
- * for rounding: a double near 2^31 s has a 238 ns ulp, so this is exact up to 2^33 s (year 2242)
- * and back to -2^33 s. Node replaces a negative number by "now", but accepts a numeric string, so
- * times before 1970 go as strings.
+ * for rounding: a double of today's ~2^30.7 s rounds by at most 119 ns (half its ulp), and below
+ * 2^33 s (year 2242) by at most 477 ns, so the result is exact for |t| < 2^33 s. Node replaces a
+ * negative number by "now", but accepts a numeric string, so times before 1970 go as strings.
  */
 export function utimeArg(ns: bigint): number | string {
   const us = floorDiv(ns, 1000n);

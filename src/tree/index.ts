@@ -1,14 +1,15 @@
-// tree/ owns tree objects, the stored form of directories: the in-memory entry (entry.ts), its
-// canonical tagged encoding (entryCodec.ts), tree nodes and the content-defined splitting of big
-// directories and big files' chunk lists (treeCodec.ts, partCutter.ts, chunkList.ts), and the Linux
-// filesystem side of entries: lstat → entry, xattrs, owner names, special files, restoring metadata
-// (fsMetadata.ts, xattrs.ts, userGroup.ts, fsPaths.ts). Encoding and decoding are pure; only the
-// fs* / xattrs / userGroup modules touch the filesystem. docs/tree.md specifies the bytes.
+// tree/ owns tree objects, the stored form of directories: the in-memory entry (entry.ts); its
+// canonical tagged encoding (entryCodec.ts, entryDecode.ts, entryFields.ts, leb128.ts); tree nodes and
+// the content-defined splitting of big directories and of big files' chunk lists (treeCodec.ts,
+// partCutter.ts, chunkList.ts); and the Linux filesystem side of entries: lstat → entry, xattrs, owner
+// names, special files, restoring metadata (fsMetadata.ts, xattrs.ts, userGroup.ts, fsPaths.ts).
+// Encoding and decoding are pure; only the last four touch the filesystem. docs/tree.md specifies the
+// bytes.
 
-export { EntryType, type Xattr, type TreeEntry, isValidName } from './entry.js';
+export { EntryType, type Xattr, type TreeEntry, isValidName, compareBytes } from './entry.js';
 export { encodeEntry, decodeEntry, encodedName, Tag } from './entryCodec.js';
 export {
-  TREE_FORMAT_VERSION, NodeKind, type TreeNode, encodeLeaf, encodeIndirect, decodeTreeNode, sortEntries, TreeWriter,
+  TREE_FORMAT_VERSION, NodeKind, DONE, type TreeNode, encodeLeaf, encodeIndirect, decodeTreeNode, sortEntries, TreeWriter,
   buildTree, readTree, readTreeParts,
 } from './treeCodec.js';
 export { splitEntries, nameHash, TREE_INLINE_LIMIT, TREE_PART_MIN, TREE_PART_AVG, TREE_PART_MAX } from './partCutter.js';

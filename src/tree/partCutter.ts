@@ -15,8 +15,9 @@
 // cuts of step 1 everywhere, which shift on every insertion. All quantities are integers below 2^53,
 // so the comparison is exact in doubles.
 
-import { encodedName } from './entryCodec.js';
-import { lebLength } from './leb128.js';
+import { IntegrityError } from '../errors.js';
+import { Tag } from './entryFields.js';
+import { lebEnd, lebLength, readLeb } from './leb128.js';
 
 /** A root leaf up to this size stays one node; beyond it the directory is cut into parts. */
 export const TREE_INLINE_LIMIT = 64 * 1024;
@@ -38,6 +39,13 @@ export function nameHash(buf: Buffer, start = 0, end = buf.length): number {
   return h >>> 0;
 }
 
+/** nameHash of an encoded entry's name (its first field), read in place. */
+function nameHashOf(encoded: Buffer): number {
+  if (encoded[0] !== Tag.Name) throw new IntegrityError('entry does not start with its name');
+  const len = readLeb(encoded, 1, encoded.length);
+  return nameHash(encoded, lebEnd, lebEnd + len);
+}
+
 /** The cutting state machine: feed encoded entries in order, act on the returned cuts. */
 export class PartCutter {
   private bytes = 0;
@@ -50,8 +58,7 @@ export class PartCutter {
     r.before = this.bytes > 0 && this.bytes + rec > TREE_PART_MAX;
     if (r.before) this.bytes = 0;
     this.bytes += rec;
-    const name = encodedName(encoded);
-    r.after = this.bytes >= TREE_PART_MIN && nameHash(name) * TREE_PART_SPREAD < rec * TWO_POW_32;
+    r.after = this.bytes >= TREE_PART_MIN && nameHashOf(encoded) * TREE_PART_SPREAD < rec * TWO_POW_32;
     if (r.after) this.bytes = 0;
     return r;
   }

@@ -4,12 +4,12 @@
 //   kind 1, indirect: LEB128 count, then count 32-byte ids of leaf parts holding consecutive runs
 // A directory whose leaf is at most TREE_INLINE_LIMIT bytes is one leaf. A bigger one is cut into
 // parts at content-defined boundaries (see partCutter.ts), each part stored as its own leaf blob, and
-// its root is an indirect node: a million-entry directory is ~1600 blobs of ~64 KiB, and editing one
+// its root is an indirect node: a million ~140-byte entries make ~2300 blobs of ~64 KiB, and editing one
 // entry changes one part and the root. The caller stores the root (it is the directory's subtree id).
 
 import { IntegrityError, UnsupportedFormatError } from '../errors.js';
 import { type BlobId, ID_BYTES } from '../ids.js';
-import type { TreeEntry } from './entry.js';
+import { compareBytes, type TreeEntry } from './entry.js';
 import { decodeEntry, encodeEntry, encodedName } from './entryCodec.js';
 import { encodeLeb, lebEnd, lebLength, readLeb, writeLeb } from './leb128.js';
 import { PartCutter, TREE_INLINE_LIMIT } from './partCutter.js';
@@ -40,7 +40,8 @@ export function encodeLeaf(encoded: Buffer[]): Buffer {
   let p = HEADER_BYTES;
   for (const e of encoded) {
     p = writeLeb(out, p, e.length);
-    p += e.copy(out, p);
+    out.set(e, p); // the TypedArray builtin: cheaper than Buffer#copy for small entries
+    p += e.length;
   }
   return out;
 }
@@ -55,10 +56,7 @@ export type TreeNode = { kind: NodeKind.Leaf; entries: TreeEntry[] } | { kind: N
 
 /** Decodes one node (root or part). Entries and ids are views into `bytes`. */
 export function decodeTreeNode(bytes: Buffer): TreeNode {
-  if (bytes.length < HEADER_BYTES) throw new IntegrityError(`tree node of ${bytes.length} bytes`);
-  if (bytes[0] !== TREE_FORMAT_VERSION) {
-    throw new UnsupportedFormatError(`tree format version ${bytes[0]} (this snap reads version ${TREE_FORMAT_VERSION})`);
-  }
+  checkVersion(bytes);
   if (bytes[1] === NodeKind.Leaf) return { kind: NodeKind.Leaf, entries: decodeLeafEntries(bytes, undefined) };
   if (bytes[1] !== NodeKind.Indirect) throw new UnsupportedFormatError(`tree node kind ${bytes[1]}`);
   const count = readLeb(bytes, HEADER_BYTES, bytes.length);
@@ -70,6 +68,13 @@ export function decodeTreeNode(bytes: Buffer): TreeNode {
   return { kind: NodeKind.Indirect, parts };
 }
 
+function checkVersion(bytes: Buffer): void {
+  if (bytes.length < HEADER_BYTES) throw new IntegrityError(`tree node of ${bytes.length} bytes`);
+  if (bytes[0] !== TREE_FORMAT_VERSION) {
+    throw new UnsupportedFormatError(`tree format version ${bytes[0]} (this snap reads version ${TREE_FORMAT_VERSION})`);
+  }
+}
+
 /** Entries of a leaf, checking that names strictly increase, also from `prevName` (the previous part's last). */
 function decodeLeafEntries(bytes: Buffer, prevName: Buffer | undefined): TreeEntry[] {
   const out: TreeEntry[] = [];
@@ -79,7 +84,7 @@ function decodeLeafEntries(bytes: Buffer, prevName: Buffer | undefined): TreeEnt
     p = lebEnd;
     if (p + len > bytes.length) throw new IntegrityError('tree entry runs past the end of its node');
     const e = decodeEntry(bytes, p, p + len);
-    if (prevName && Buffer.compare(prevName, e.name) >= 0) {
+    if (prevName && compareBytes(prevName, e.name) >= 0) {
       throw new IntegrityError('tree entries not in strictly increasing name order');
     }
     out.push(e);
@@ -91,15 +96,19 @@ function decodeLeafEntries(bytes: Buffer, prevName: Buffer | undefined): TreeEnt
 
 /** A copy of `entries` sorted by raw name bytes; RangeError on a duplicate name. */
 export function sortEntries(entries: TreeEntry[]): TreeEntry[] {
+  let sorted = true; // the archiver sorts its names already: then checking is all there is to do
+  for (let i = 1; i < entries.length && sorted; i++) sorted = compareBytes(entries[i - 1].name, entries[i].name) < 0;
+  if (sorted) return entries.slice();
   // latin1 maps each byte to the code unit of the same value, and JS compares strings by code units,
   // so comparing these keys is comparing the raw bytes (Buffer.compare's order) without a native call
-  // per comparison: ~5x faster on a million names.
-  const keyed = entries.map((e) => ({ key: e.name.toString('latin1'), e }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (let i = 1; i < keyed.length; i++) {
-    if (keyed[i].key === keyed[i - 1].key) throw new RangeError(`duplicate entry name ${JSON.stringify(keyed[i].key)}`);
+  // per comparison: 2-3x faster on a million names.
+  const keys = entries.map((e) => e.name.toString('latin1'));
+  const order = Array.from(keys, (_, i) => i);
+  order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+  for (let i = 1; i < order.length; i++) {
+    if (keys[order[i]] === keys[order[i - 1]]) throw new RangeError(`duplicate entry name ${JSON.stringify(keys[order[i]])}`);
   }
-  return keyed.map((k) => k.e);
+  return order.map((i) => entries[i]);
 }
 
 /**
@@ -116,51 +125,74 @@ export class TreeWriter {
 
   constructor(private readonly storeBlob: StoreBlob) {}
 
-  /** Adds the next entry (a TreeEntry or its encoded bytes); names must strictly increase. */
-  async add(entry: TreeEntry | Buffer): Promise<void> {
+  /**
+   * Adds the next entry (a TreeEntry or its encoded bytes); names must strictly increase. Returns the
+   * shared resolved promise DONE unless a part is being stored, so that a caller adding a million
+   * entries can skip a million awaits (`const p = w.add(e); if (p !== DONE) await p`).
+   */
+  add(entry: TreeEntry | Buffer): Promise<void> {
     const encoded = Buffer.isBuffer(entry) ? entry : encodeEntry(entry);
     const name = Buffer.isBuffer(entry) ? encodedName(encoded) : entry.name;
-    if (this.lastName && Buffer.compare(this.lastName, name) >= 0) {
-      throw new RangeError(`tree entries out of order or duplicate at ${JSON.stringify(name.toString('latin1'))}`);
+    if (this.lastName && compareBytes(this.lastName, name) >= 0) {
+      return Promise.reject(new RangeError(`tree entries out of order or duplicate at ${JSON.stringify(name.toString('latin1'))}`));
     }
     this.lastName = name;
-    if (!this.inline) return this.feed(encoded);
-    this.held.push(encoded);
-    this.heldBytes += lebLength(encoded.length) + encoded.length;
-    if (this.heldBytes <= TREE_INLINE_LIMIT) return;
-    // Too big for one leaf: from here on, cut parts; the cut points are those of splitEntries over
-    // the whole list, since the cutter only ever looks at the current part.
-    this.inline = false;
-    const all = this.held;
-    this.held = [];
-    for (const e of all) await this.feed(e);
+    const leaves = this.push(encoded);
+    return leaves === undefined ? DONE : this.storeLeaves(leaves);
   }
 
   /** The root node's bytes (a leaf, or an indirect node after every part is stored). */
   async finish(): Promise<Buffer> {
     if (this.inline) return encodeLeaf(this.held);
-    if (this.held.length > 0) await this.flush();
+    if (this.held.length > 0) await this.storeLeaves([this.cutLeaf()]);
     return encodeIndirect(this.parts);
   }
 
-  private async feed(encoded: Buffer): Promise<void> {
-    const cut = this.cutter.push(encoded);
-    if (cut.before) await this.flush();
+  /** Takes an entry; returns the leaves that it completed, if any. */
+  private push(encoded: Buffer): Buffer[] | undefined {
+    if (!this.inline) return this.feed(encoded, undefined);
     this.held.push(encoded);
-    if (cut.after) await this.flush();
+    this.heldBytes += lebLength(encoded.length) + encoded.length;
+    if (this.heldBytes <= TREE_INLINE_LIMIT) return undefined;
+    // Too big for one leaf: from here on, cut parts; the cut points are those of splitEntries over
+    // the whole list, since the cutter only ever looks at the current part.
+    this.inline = false;
+    const all = this.held;
+    this.held = [];
+    let leaves: Buffer[] | undefined;
+    for (const e of all) leaves = this.feed(e, leaves);
+    return leaves;
   }
 
-  private async flush(): Promise<void> {
+  private feed(encoded: Buffer, leaves: Buffer[] | undefined): Buffer[] | undefined {
+    const cut = this.cutter.push(encoded);
+    if (cut.before) (leaves ??= []).push(this.cutLeaf());
+    this.held.push(encoded);
+    if (cut.after) (leaves ??= []).push(this.cutLeaf());
+    return leaves;
+  }
+
+  private cutLeaf(): Buffer {
     const leaf = encodeLeaf(this.held);
     this.held = [];
-    this.parts.push(await this.storeBlob(leaf));
+    return leaf;
+  }
+
+  private async storeLeaves(leaves: Buffer[]): Promise<void> {
+    for (const leaf of leaves) this.parts.push(await this.storeBlob(leaf));
   }
 }
+
+/** What TreeWriter.add returns when it stored nothing. */
+export const DONE: Promise<void> = Promise.resolve();
 
 /** The root node of a directory of `entries` (any order); parts are stored via `storeBlob`, the root is not. */
 export async function buildTree(entries: TreeEntry[], storeBlob: StoreBlob): Promise<Buffer> {
   const writer = new TreeWriter(storeBlob);
-  for (const e of sortEntries(entries)) await writer.add(e);
+  for (const e of sortEntries(entries)) {
+    const stored = writer.add(e);
+    if (stored !== DONE) await stored;
+  }
   return writer.finish();
 }
 
@@ -184,7 +216,7 @@ export async function* readTreeParts(rootBytes: Buffer, loadBlob: LoadBlob): Asy
   for (let i = 0; i < root.parts.length; i++) {
     const bytes = await next;
     if (i + 1 < root.parts.length) next = load(i + 1);
-    if (bytes.length < HEADER_BYTES || bytes[0] !== TREE_FORMAT_VERSION) decodeTreeNode(bytes); // throws the right error
+    checkVersion(bytes);
     if (bytes[1] !== NodeKind.Leaf) throw new IntegrityError('a tree part is not a leaf');
     const entries = decodeLeafEntries(bytes, prevName);
     if (entries.length === 0) throw new IntegrityError('empty tree part');

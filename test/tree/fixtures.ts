@@ -67,4 +67,34 @@ export const xattrEntry: TreeEntry = {
   chunkList: [fill(0xcc)],
 };
 
+// The common fields of every fixture: mode/uid/gid vary, so they are spelled out per entry.
+const TIMES_AND_IDS =
+  '090815cd853dfe9c9717' + // mtime_ns 1700000000123456789 (i64 LE)
+  '0a08ffffffffffffffff' + // ctime_ns -1
+  '0b080108000000000000' + // dev 0x801
+  '0c082a00000000000000'; // inode 42
+const ID = (byte: string): string => byte.repeat(32);
+
+export const GOLDEN: Array<[string, TreeEntry, string]> = [
+  ['file with chunks', fileEntry,
+    '0105612e747874' + '020101' + '0304a4010000' + '0404e8030000' + '050464000000' +
+    '0605616c696365' + '07057573657273' + '08087011010000000000' + TIMES_AND_IDS + '0d080100000000000000' +
+    '1140' + ID('aa') + ID('bb')],
+  ['dir with subtree', dirEntry,
+    '0103646972' + '020102' + '0304ff030000' + '0404e8030000' + '050464000000' + '08080000000000000000' +
+    TIMES_AND_IDS + '0d080200000000000000' + '1320' + ID('11')],
+  ['symlink with non-UTF-8 name and target', symlinkEntry,
+    '01036cfffe' + '020103' + '0304ff010000' + '0404e8030000' + '050464000000' + '08080000000000000000' +
+    TIMES_AND_IDS + '0d080100000000000000' + '0f052e2e2fc328'],
+  ['block device', deviceEntry,
+    '0103736461' + '020107' + '0304b0010000' + '040400000000' + '050406000000' + '08080000000000000000' +
+    TIMES_AND_IDS + '0d080100000000000000' + '0e080008000000000000'],
+  ['setuid file with xattrs and a chunk list', xattrEntry,
+    '010178' + '020101' + '0304ed090000' + '0404e8030000' + '050464000000' + '08080000000000000000' +
+    TIMES_AND_IDS + '0d080100000000000000' +
+    '1026' + '02' + '13' + Buffer.from('security.capability').toString('hex') + '0401000002' +
+    '09' + Buffer.from('user.test').toString('hex') + '0176' +
+    '1220' + ID('cc')],
+];
+
 export const fixtures = { fileEntry, dirEntry, symlinkEntry, deviceEntry, xattrEntry };
