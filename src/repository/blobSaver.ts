@@ -6,13 +6,16 @@
 import { BlobType, type BlobId } from '../ids.js';
 import { encodeBlob } from '../pack/codec.js';
 import { PackWriter } from '../pack/packWriter.js';
+import { crashPoint } from './crashPoint.js';
 import type { IndexPack } from '../index/indexFormat.js';
 import type { IndexCache } from '../index/indexCache.js';
 import type { Repository } from './repository.js';
 
 /** Compressions in flight at once: enough to keep the libuv pool (4 threads) busy on 2 cores. */
 const MAX_INFLIGHT = 8;
-/** An index file is written after this many bytes of packs (bounds this run's private map). */
+/** An index file is written after this many packs' worth of bytes (256 MiB at the default pack size): bounds this run's private map. */
+export const INDEX_FLUSH_PACKS = 16;
+/** The same bound in bytes at the default pack size, for writers that batch index files by bytes. */
 export const INDEX_FLUSH_BYTES = 256 * 1024 * 1024;
 /** Pack writes (encrypt + write + fsync) in flight while the next pack fills. */
 const MAX_PACK_WRITES = 2;
@@ -34,12 +37,14 @@ export class BlobSaver {
   private readonly packWrites = new Set<Promise<void>>();
   private indexChain: Promise<void> = Promise.resolve();
   private failure: unknown;
+  private readonly indexFlushBytes: number;
   readonly stats: SaverStats = { blobsNew: 0, bytesAdded: 0, bytesStored: 0, treeBytesAdded: 0, treeBytesStored: 0 };
 
   constructor(
     private readonly repo: Repository,
     private readonly dryRun = false,
   ) {
+    this.indexFlushBytes = INDEX_FLUSH_PACKS * repo.config.pack_size;
     this.writers = { [BlobType.Data]: new PackWriter(repo.backend, repo.crypt), [BlobType.Tree]: new PackWriter(repo.backend, repo.crypt) };
   }
 
@@ -93,9 +98,10 @@ export class BlobSaver {
     if (w.count === 0) return;
     this.writers[type] = new PackWriter(this.repo.backend, this.repo.crypt);
     const write = w.finish().then(async (done) => {
+      crashPoint('pack-written');
       this.unindexed.push({ packId: done.packId, entries: done.entries });
       this.unindexedBytes += done.size;
-      if (this.unindexedBytes >= INDEX_FLUSH_BYTES) await this.queueIndexWrite();
+      if (this.unindexedBytes >= this.indexFlushBytes) await this.queueIndexWrite();
     });
     const tracked = write.catch((e) => {
       this.failure ??= e;
@@ -118,6 +124,7 @@ export class BlobSaver {
     this.unindexed = [];
     this.unindexedBytes = 0;
     await this.repo.saveIndexFile(packs);
+    crashPoint('index-written');
     for (const p of packs) for (const e of p.entries) this.pending.delete(e.id.toString('base64'));
   }
 

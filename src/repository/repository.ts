@@ -17,6 +17,7 @@ import type { Crypt } from './crypt.js';
 import { RepositoryLock } from './lock.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot, type SnapshotRecord } from './snapshotRecord.js';
 import { appendLog, type LogEntry } from './auditLog.js';
+import { crashPoint } from './crashPoint.js';
 
 /** Tree blobs kept decoded in memory while walking (directories are revisited by ls, diff, restore). */
 const TREE_CACHE_ENTRIES = 512;
@@ -146,6 +147,7 @@ export class Repository {
     const stored = this.crypt.seal('snapshot', encodeSnapshot(r));
     const id = asSnapshotId(objectName(stored));
     await this.backend.put(`snapshots/${id}`, stored);
+    crashPoint('snapshot-written');
     return id;
   }
 
