@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULT_KDF, isWeakKdf, parseKdf, formatKdf } from '../../crypto/index.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { parseCompression } from '../../pack/codec.js';
@@ -18,6 +18,14 @@ export function parseChunkSize(s: string): { min: number; avg: number; max: numb
   return { min, avg, max };
 }
 
+/** Hidden --pack-size: at least 4 KiB, so a pack always holds a few blobs. */
+function parsePackSize(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isSafeInteger(n) || n < 4096) throw new InvalidArgumentError(`--pack-size: expected a number of bytes of at least 4096, got '${s}'`);
+  return n;
+}
+
 export function registerInit(program: Command, run: Run): void {
   program
     .command('init')
@@ -28,8 +36,10 @@ export function registerInit(program: Command, run: Run): void {
     .option('--kdf <scrypt:N,r,p>', `key derivation cost (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`)
     .option('--from-repo <location>', 'take chunker parameters and id/chunker keys from another repository (for copy)')
     .option('--from-password-file <file>', 'password of the --from-repo repository (or SNAP_FROM_PASSWORD)')
+    // Hidden, for tests: small packs let a few MB of test data fill many packs (prune, repack).
+    .addOption(new Option('--pack-size <bytes>', 'pack target size in bytes').hideHelp())
     .action(run(async (ctx: CliContext, opts: unknown) => {
-      const o = opts as { encryption: string; compression: string; chunkSize: string; kdf?: string; fromRepo?: string; fromPasswordFile?: string };
+      const o = opts as { encryption: string; compression: string; chunkSize: string; kdf?: string; fromRepo?: string; fromPasswordFile?: string; packSize?: string };
       if (o.encryption !== 'aes-256-gcm' && o.encryption !== 'none') throw new InvalidArgumentError(`--encryption: expected aes-256-gcm or none, got '${o.encryption}'`);
       const compression = parseCompression(o.compression);
       const { resolveChunkerParams } = await import('../../chunker/index.js');
@@ -59,6 +69,7 @@ export function registerInit(program: Command, run: Run): void {
         kdf,
         password,
         from,
+        packSize: parsePackSize(o.packSize),
       });
       const doc = {
         repository_id: config.id,

@@ -1,0 +1,93 @@
+// `snap copy [<snapshot>...] --to <location>`: copy snapshots, and only the blobs the target lacks,
+// to a second repository. Shared locks on both sides. The target's password comes from
+// --to-password-file, SNAP_TO_PASSWORD_FILE, SNAP_TO_PASSWORD, or a prompt on a terminal.
+
+import type { Command } from 'commander';
+import { copySnapshots, sharesBlobIds, sharesChunker } from '../../maintenance/copy/copySnapshots.js';
+import { PasswordRequiredError } from '../../errors.js';
+import { filterSnapshots, selectSnapshot, type SnapshotFilter } from '../../repository/selectSnapshot.js';
+import type { Repository } from '../../repository/repository.js';
+import type { Snapshot } from '../../repository/snapshotRecord.js';
+import { parseDuration, type CliContext } from '../context.js';
+import { printJson, size } from '../output.js';
+import { promptNoEcho, readPasswordFile } from '../password.js';
+import { collect, type Run } from './index.js';
+
+interface CopyCliOptions {
+  to: string;
+  toPasswordFile?: string;
+  host?: string[];
+  tag?: string[];
+  path?: string[];
+}
+
+function targetPassword(file: string | undefined): () => Promise<Buffer> {
+  return async () => {
+    const f = file ?? process.env.SNAP_TO_PASSWORD_FILE;
+    if (f) return readPasswordFile(f, file ? '--to-password-file' : 'SNAP_TO_PASSWORD_FILE');
+    if (process.env.SNAP_TO_PASSWORD !== undefined) return Buffer.from(process.env.SNAP_TO_PASSWORD, 'utf8');
+    if (process.stdin.isTTY && process.stderr.isTTY) return promptNoEcho('enter password for the target repository: ');
+    throw new PasswordRequiredError();
+  };
+}
+
+/** The given snapshots (deduplicated, oldest first), or every snapshot that passes the filter. */
+async function chooseSnapshots(repo: Repository, selectors: string[], filter: SnapshotFilter): Promise<Snapshot[]> {
+  if (selectors.length === 0) return filterSnapshots(repo, filter);
+  const byId = new Map<string, Snapshot>();
+  for (const sel of selectors) {
+    const s = await selectSnapshot(repo, sel, filter);
+    byId.set(s.id, s);
+  }
+  return [...byId.values()].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
+}
+
+export function registerCopy(program: Command, run: Run): void {
+  program
+    .command('copy')
+    .description('copy snapshots, and only the chunks the target lacks, to another repository')
+    .argument('[snapshots...]', 'snapshots to copy (default: all)')
+    .requiredOption('--to <location>', 'the target repository: a directory or s3://bucket/prefix')
+    .option('--to-password-file <file>', 'password of the target repository (or SNAP_TO_PASSWORD / SNAP_TO_PASSWORD_FILE)')
+    .option('--host <host>', 'only snapshots of this host (repeatable)', collect)
+    .option('--tag <tag>', 'only snapshots with this tag (repeatable; a,b = both)', collect)
+    .option('--path <path>', 'only snapshots including this path (repeatable)', collect)
+    .action(run(async (ctx: CliContext, selectors: unknown, opts: unknown) => {
+      const o = opts as CopyCliOptions;
+      const retry = ctx.g.retryLock ? parseDuration(ctx.g.retryLock, '--retry-lock') : 0;
+      await ctx.withRepo('shared', async (src) => {
+        const snapshots = await chooseSnapshots(src, selectors as string[], { hosts: o.host, tags: o.tag, paths: o.path });
+        const dst = await ctx.openRepo(o.to, targetPassword(o.toPasswordFile));
+        try {
+          const lock = await dst.lock(false, retry);
+          const view = ctx.progress('copy');
+          try {
+            const summary = await copySnapshots(src, dst, {
+              snapshots,
+              signal: ctx.signal,
+              beforeSnapshotWrite: () => lock.check(),
+              progress: (p) => view.update({ files: p.snapshotsDone, bytes: p.bytesCopied, current: p.current }),
+            });
+            view.stop();
+            if (ctx.json) {
+              printJson(summary);
+              return;
+            }
+            ctx.say(`copied ${summary.snapshots_copied} snapshot(s) to ${dst.location}, ${summary.snapshots_skipped} already there`);
+            ctx.say(`  ${summary.blobs_copied} blobs, ${size(summary.bytes_copied)} (stored ${size(summary.bytes_stored)})`);
+            if (!sharesBlobIds(src, dst)) {
+              ctx.say('  blob ids re-identified with the target\'s key (the source\'s chunk boundaries are kept)');
+            }
+            if (!sharesChunker(src, dst)) {
+              ctx.warn('note: the repositories chunk files differently; copied data deduplicates less with the target\'s own backups (see init --from-repo)');
+            }
+          } finally {
+            view.stop();
+            await lock.release();
+          }
+        } finally {
+          await dst.close();
+        }
+      });
+    }));
+}

@@ -1,0 +1,120 @@
+import type { Command } from 'commander';
+import { planForget, type ForgetRequest } from '../../maintenance/forget/planForget.js';
+import { executeForget } from '../../maintenance/forget/executeForget.js';
+import { DEFAULT_GROUP_BY, describeGroupKey, parseGroupBy, parseKeepCount, type GroupPlan, type RetentionPolicy } from '../../maintenance/retention/index.js';
+import type { Repository } from '../../repository/repository.js';
+import { parseDuration, type CliContext } from '../context.js';
+import { localTime, printJson, table } from '../output.js';
+import { collect, type Run } from './index.js';
+
+/** The --keep-* and snapshot filter options that forget and prune share. */
+export interface PolicyCliOptions {
+  keepLast?: string;
+  keepHourly?: string;
+  keepDaily?: string;
+  keepWeekly?: string;
+  keepMonthly?: string;
+  keepYearly?: string;
+  keepWithin?: string;
+  keepTag?: string[];
+  host?: string[];
+  tag?: string[];
+  path?: string[];
+  groupBy?: string;
+  dryRun?: boolean;
+}
+
+export function addPolicyOptions(cmd: Command): Command {
+  return cmd
+    .option('--keep-last <n>', 'keep the n newest snapshots')
+    .option('--keep-hourly <n>', 'keep the newest snapshot of each of the n latest hours that have one')
+    .option('--keep-daily <n>', 'keep the newest snapshot of each of the n latest days that have one')
+    .option('--keep-weekly <n>', 'keep the newest snapshot of each of the n latest ISO weeks that have one')
+    .option('--keep-monthly <n>', 'keep the newest snapshot of each of the n latest months that have one')
+    .option('--keep-yearly <n>', 'keep the newest snapshot of each of the n latest years that have one')
+    .option('--keep-within <duration>', 'keep snapshots newer than the newest minus this (e.g. 1y5m7d2h)')
+    .option('--keep-tag <tags>', 'keep snapshots with these tags (a,b = both; repeatable = any)', collect)
+    .option('--host <host>', 'only consider snapshots of this host (repeatable)', collect)
+    .option('--tag <tag>', 'only consider snapshots with this tag (repeatable; a,b = both)', collect)
+    .option('--path <path>', 'only consider snapshots including this path (repeatable)', collect)
+    .option('--group-by <fields>', "group snapshots by host, paths and/or tags ('' = one group)", DEFAULT_GROUP_BY.join(','))
+    .option('--dry-run', 'only print what would be removed');
+}
+
+export function forgetRequest(o: PolicyCliOptions, selectors: string[]): ForgetRequest {
+  const count = (v: string | undefined, option: string): number | undefined => (v === undefined ? undefined : parseKeepCount(v, option));
+  const policy: RetentionPolicy = {
+    last: count(o.keepLast, 'keep-last'),
+    hourly: count(o.keepHourly, 'keep-hourly'),
+    daily: count(o.keepDaily, 'keep-daily'),
+    weekly: count(o.keepWeekly, 'keep-weekly'),
+    monthly: count(o.keepMonthly, 'keep-monthly'),
+    yearly: count(o.keepYearly, 'keep-yearly'),
+    within: o.keepWithin,
+    keepTags: o.keepTag,
+  };
+  return {
+    selectors,
+    policy,
+    groupBy: parseGroupBy(o.groupBy ?? DEFAULT_GROUP_BY.join(',')),
+    filter: { hosts: o.host, tags: o.tag, paths: o.path },
+  };
+}
+
+/**
+ * Run with the exclusive lock held, giving the command a check that throws once the lock has
+ * been removed (by `unlock` or another process), so it stops before its next destructive step.
+ */
+export async function withExclusiveLock<T>(ctx: CliContext, fn: (repo: Repository, checkLock: () => Promise<void>) => Promise<T>): Promise<T> {
+  return ctx.withRepo('none', async (repo) => {
+    const retry = ctx.g.retryLock ? parseDuration(ctx.g.retryLock, '--retry-lock') : 0;
+    const lock = await repo.lock(true, retry);
+    try {
+      return await fn(repo, () => lock.check());
+    } finally {
+      await lock.release();
+    }
+  });
+}
+
+/** Per group: the kept snapshots with their reasons, then the removed ones. */
+export function printGroups(ctx: CliContext, groups: GroupPlan[], dryRun: boolean): void {
+  for (const g of groups) {
+    if (groups.length > 1 || Object.keys(g.key).length > 0) ctx.say(`snapshots of ${describeGroupKey(g.key)}:`);
+    if (g.keep.length > 0) {
+      ctx.say(`keep ${g.keep.length} snapshot${g.keep.length === 1 ? '' : 's'}:`);
+      ctx.say(table([['ID', 'Time', 'Reasons'], ...g.keep.map((k) => [k.id.slice(0, 8), localTime(k.time), k.reasons.join(', ')])]));
+    }
+    if (g.remove.length > 0) {
+      ctx.say(`${dryRun ? 'would remove' : 'remove'} ${g.remove.length} snapshot${g.remove.length === 1 ? '' : 's'}:`);
+      ctx.say(table([['ID', 'Time'], ...g.remove.map((r) => [r.id.slice(0, 8), localTime(r.time)])]));
+    }
+    ctx.say('');
+  }
+}
+
+export function registerForget(program: Command, run: Run): void {
+  addPolicyOptions(
+    program
+      .command('forget')
+      .description('remove snapshot records, by id or by a retention policy (no data is deleted: run prune for that)')
+      .argument('[snapshot...]', 'snapshots to remove (id, unique prefix or latest)'),
+  ).action(
+    run(async (ctx: CliContext, selectors: unknown, opts: unknown) => {
+      const o = opts as PolicyCliOptions;
+      const req = forgetRequest(o, selectors as string[]);
+      await withExclusiveLock(ctx, async (repo, checkLock) => {
+        const plan = await planForget(repo, req);
+        const dryRun = Boolean(o.dryRun);
+        if (!dryRun) await executeForget(repo, plan.remove.map((r) => r.id), { checkLock });
+        if (ctx.json) {
+          printJson({ keep: plan.keep, remove: plan.remove, dry_run: dryRun });
+          return;
+        }
+        printGroups(ctx, plan.groups, dryRun);
+        const n = plan.remove.length;
+        ctx.say(`${dryRun ? 'would remove' : 'removed'} ${n} snapshot${n === 1 ? '' : 's'}, kept ${plan.remaining.length}; run 'snap prune' to free their data`);
+      });
+    }),
+  );
+}

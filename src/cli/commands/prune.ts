@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import { isNoop } from '../../maintenance/forget/planForget.js';
+import { DEFAULT_MAX_UNUSED, parseMaxUnused, parseSize, type PrunePolicy } from '../../maintenance/prune/planPrune.js';
+import { pruneRepository, type PruneProgress, type PruneReport } from '../../maintenance/prune/pruneRepository.js';
+import type { CliContext } from '../context.js';
+import { printJson, size, table } from '../output.js';
+import { addPolicyOptions, forgetRequest, printGroups, withExclusiveLock, type PolicyCliOptions } from './forget.js';
+import type { Run } from './index.js';
+
+interface PruneCliOptions extends PolicyCliOptions {
+  maxUnused: string;
+  maxRepackSize?: string;
+  verbose?: boolean;
+}
+
+const PHASE_LABEL: Record<PruneProgress['phase'], string> = {
+  walk: 'finding used blobs: trees',
+  scan: 'reading index files',
+  repack: 'repacking packs',
+  index: 'writing index',
+  'delete-index': 'deleting old index files',
+  'delete-packs': 'deleting packs',
+};
+
+export function registerPrune(program: Command, run: Run): void {
+  addPolicyOptions(
+    program
+      .command('prune')
+      .description('apply a retention policy if given, then delete data no snapshot references (repacking partly used packs)'),
+  )
+    .option('--max-unused <limit>', "unused space to tolerate: a percentage (restic's meaning), a size such as 100M, or 'unlimited'", '5%')
+    .option('--max-repack-size <size>', 'repack at most this many bytes of packs (e.g. 500M, 2G)')
+    .option('-v, --verbose', 'list the decision for every pack')
+    .action(run(async (ctx: CliContext, opts: unknown) => pruneCommand(ctx, opts as PruneCliOptions)));
+}
+
+async function pruneCommand(ctx: CliContext, o: PruneCliOptions): Promise<void> {
+  const policy: PrunePolicy = {
+    maxUnused: o.maxUnused ? parseMaxUnused(o.maxUnused) : DEFAULT_MAX_UNUSED,
+    maxRepackBytes: o.maxRepackSize !== undefined ? parseSize(o.maxRepackSize, '--max-repack-size') : undefined,
+  };
+  const forget = forgetRequest(o, []);
+  const dryRun = Boolean(o.dryRun);
+  await withExclusiveLock(ctx, async (repo, checkLock) => {
+    const view = ctx.progress(dryRun ? 'prune (dry run)' : 'prune');
+    let report: PruneReport;
+    try {
+      report = await pruneRepository(repo, {
+        forget: isNoop(forget) ? undefined : forget,
+        policy,
+        dryRun,
+        checkLock,
+        signal: ctx.signal,
+        onProgress: (p) => view.update({ files: p.done, bytes: p.bytes, current: PHASE_LABEL[p.phase] }),
+      });
+    } finally {
+      view.stop();
+    }
+    if (ctx.json) {
+      printJson(pruneDocument(report));
+      return;
+    }
+    printReport(ctx, report, Boolean(o.verbose));
+  });
+}
+
+export function pruneDocument(r: PruneReport): Record<string, unknown> {
+  const count = (action: string) => r.plan.packs.filter((p) => p.action === action).length;
+  return {
+    snapshots_removed: r.snapshotsRemoved,
+    packs_deleted: r.outcome ? r.outcome.packsDeleted : count('delete'),
+    packs_rewritten: r.outcome ? r.outcome.packsRewritten : count('repack'),
+    packs_written: r.outcome ? r.outcome.packsWritten : undefined,
+    bytes_freed: r.bytesFreed,
+    bytes_after: r.bytesAfter,
+    used_bytes: r.plan.usedBytes,
+    unused_bytes_before: r.plan.unusedBytesBefore,
+    unused_bytes_after: r.plan.unusedBytesAfter,
+    max_unused_bytes: Number.isFinite(r.plan.maxUnusedBytes) ? r.plan.maxUnusedBytes : null,
+    dry_run: r.dryRun,
+    packs: r.plan.packs.map((p) => ({ id: p.id, action: p.action, reason: p.reason, unused_bytes: p.unusedBytes, size: p.size })),
+  };
+}
+
+function printReport(ctx: CliContext, r: PruneReport, verbose: boolean): void {
+  const would = r.dryRun ? 'would ' : '';
+  if (r.forget) {
+    printGroups(ctx, r.forget.groups, r.dryRun);
+    ctx.say(`${would}remove ${r.forget.remove.length} snapshot(s), keep ${r.forget.remaining.length}`);
+  }
+  const packs = r.plan.packs;
+  const by = (a: string) => packs.filter((p) => p.action === a);
+  const bytes = (list: typeof packs) => list.reduce((n, p) => n + p.size, 0);
+  if (verbose && packs.length > 0) {
+    ctx.say(table([['Pack', 'Action', 'Unused', 'Reason'], ...packs.map((p) => [p.id.slice(0, 12), p.action, size(p.unusedBytes), p.reason])], [2]));
+  }
+  const plan = r.plan;
+  ctx.say(
+    table([
+      ['', 'packs', 'size'],
+      [`${would}delete`, String(by('delete').length), size(bytes(by('delete')))],
+      [`${would}repack`, String(by('repack').length), size(bytes(by('repack')))],
+      ['keep', String(by('keep').length), size(bytes(by('keep')))],
+    ]),
+  );
+  const limit = Number.isFinite(plan.maxUnusedBytes) ? size(plan.maxUnusedBytes) : 'unlimited';
+  ctx.say(`used data ${size(plan.usedBytes)}; unused ${size(plan.unusedBytesBefore)} before, ${size(plan.unusedBytesAfter)} after (limit ${limit})`);
+  if (plan.nothingToDo) ctx.say('nothing to prune');
+  else ctx.say(`${r.dryRun ? 'would free' : 'freed'} ${size(r.bytesFreed)}; ${size(r.bytesAfter)} of packs ${r.dryRun ? 'would remain' : 'remain'}`);
+}

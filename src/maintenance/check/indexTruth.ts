@@ -1,0 +1,128 @@
+// The index as its FILES say it, for check: every index file is read (not the LMDB cache, which could
+// be stale or damaged and hide a problem), and its entries go to scratch tables — blob id → location,
+// and (pack, blob) → location for comparing packs with what the index says about them. Per pack, a
+// small summary (distinct entries, where the last blob ends) is kept in memory: packs are few.
+
+import { ID_BYTES, type BlobId, type BlobType } from '../../ids.js';
+import { InterruptedError } from '../../errors.js';
+import type { Codec } from '../../pack/codec.js';
+import type { BlobLocation } from '../../pack/packReader.js';
+import type { IndexPack } from '../../index/indexFormat.js';
+import type { Repository } from '../../repository/repository.js';
+import type { ScratchDb, ScratchTable } from './scratchDb.js';
+import { checkError, type CheckError } from './types.js';
+
+/** Index files read at once. */
+const LOAD_CONCURRENCY = 4;
+/** Value of the `blobs` table: pack id | offset u32 | stored u32 | raw u32 | type u8 | codec u8. */
+const BLOB_VALUE_BYTES = ID_BYTES + 14;
+const LOC_BYTES = 14;
+
+export interface IndexedLocation extends BlobLocation {
+  type: BlobType;
+}
+
+export interface PackSummary {
+  /** Distinct blobs the index files place in this pack. */
+  count: number;
+  /** Where the last indexed blob ends. */
+  maxEnd: number;
+  /** Where the first indexed blob starts. */
+  minOffset: number;
+}
+
+export class IndexTruth {
+  readonly packs = new Map<string, PackSummary>();
+  files = 0;
+  entries = 0;
+
+  constructor(
+    private readonly blobs: ScratchTable,
+    private readonly byPack: ScratchTable,
+  ) {}
+
+  add(p: IndexPack): void {
+    let s = this.packs.get(p.packId);
+    if (!s) this.packs.set(p.packId, (s = { count: 0, maxEnd: 0, minOffset: Number.MAX_SAFE_INTEGER }));
+    const packKey = Buffer.from(p.packId, 'hex');
+    for (const e of p.entries) {
+      this.entries++;
+      const loc = encodeLoc(e.offset, e.storedLength, e.rawLength, e.type, e.codec);
+      const k = Buffer.concat([packKey, e.id]);
+      if (!this.byPack.has(k)) s.count++;
+      this.byPack.put(k, loc);
+      this.blobs.put(e.id, Buffer.concat([packKey, loc]));
+      s.maxEnd = Math.max(s.maxEnd, e.offset + e.storedLength);
+      s.minOffset = Math.min(s.minOffset, e.offset);
+    }
+  }
+
+  lookup(id: BlobId): IndexedLocation | undefined {
+    const v = this.blobs.get(id);
+    if (!v || v.length !== BLOB_VALUE_BYTES) return undefined;
+    return decodeLoc(v.toString('hex', 0, ID_BYTES), v.subarray(ID_BYTES));
+  }
+
+  /** The index's entries for one pack (blob id → location). */
+  entriesOfPack(packId: string): Map<string, { id: BlobId; loc: IndexedLocation }> {
+    const out = new Map<string, { id: BlobId; loc: IndexedLocation }>();
+    for (const { key, value } of this.byPack.withPrefix(Buffer.from(packId, 'hex'))) {
+      const id = key.subarray(ID_BYTES) as BlobId;
+      out.set(id.toString('hex'), { id, loc: decodeLoc(packId, value) });
+    }
+    return out;
+  }
+}
+
+function encodeLoc(offset: number, stored: number, raw: number, type: BlobType, codec: Codec): Buffer {
+  const b = Buffer.alloc(LOC_BYTES);
+  b.writeUInt32LE(offset, 0);
+  b.writeUInt32LE(stored, 4);
+  b.writeUInt32LE(raw, 8);
+  b[12] = type;
+  b[13] = codec;
+  return b;
+}
+
+function decodeLoc(packId: string, b: Buffer): IndexedLocation {
+  return {
+    packId,
+    offset: b.readUInt32LE(0),
+    storedLength: b.readUInt32LE(4),
+    rawLength: b.readUInt32LE(8),
+    type: b[12] as BlobType,
+    codec: b[13] as Codec,
+  };
+}
+
+/** Read every index file; files that do not load (decrypt, hash, parse) become errors. */
+export async function loadIndexTruth(
+  repo: Repository,
+  scratch: ScratchDb,
+  errors: (e: CheckError) => void,
+  signal?: AbortSignal,
+): Promise<IndexTruth> {
+  const truth = new IndexTruth(scratch.table('blobs'), scratch.table('by_pack'));
+  const names = await repo.listIndexFiles();
+  for (let i = 0; i < names.length; i += LOAD_CONCURRENCY) {
+    if (signal?.aborted) throw new InterruptedError();
+    const batch = names.slice(i, i + LOAD_CONCURRENCY);
+    const loaded = await Promise.all(
+      batch.map(async (name) => {
+        try {
+          return await repo.loadIndexFile(name);
+        } catch (e) {
+          if (e instanceof InterruptedError) throw e;
+          errors(checkError('index_unreadable', `index/${name} cannot be read: ${(e as Error).message}`));
+          return undefined;
+        }
+      }),
+    );
+    for (const packs of loaded) {
+      if (!packs) continue;
+      truth.files++;
+      for (const p of packs) truth.add(p);
+    }
+  }
+  return truth;
+}

@@ -1,0 +1,16 @@
+// Paths inside a snapshot as printable strings for reports: names are bytes, so a name that is not
+// valid UTF-8 (or holds control characters or a backslash) is shown with \xNN escapes, as `ls` does.
+
+import { isUtf8 } from 'node:buffer';
+
+export function showName(name: Buffer): string {
+  if (isUtf8(name)) return name.toString('utf8').replace(/[\x00-\x1f\x7f\\]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  let out = '';
+  for (const b of name) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
+}
+
+/** "/" + name at the root, dir + "/" + name below it. */
+export function childPath(dir: string, name: Buffer): string {
+  return dir === '/' ? `/${showName(name)}` : `${dir}/${showName(name)}`;
+}

@@ -1,0 +1,70 @@
+// Which snapshot records `forget` (and `prune` with --keep-* options) removes: explicit selectors
+// (ids, prefixes, `latest`) or a retention policy over the snapshots matching --host/--tag/--path,
+// grouped by --group-by. The decision itself is the pure retention planner's
+// (maintenance/retention); this resolves selectors and loads the records it needs.
+
+import { InvalidArgumentError } from '../../errors.js';
+import type { Repository } from '../../repository/repository.js';
+import { matchesFilter, selectSnapshot, type SnapshotFilter } from '../../repository/selectSnapshot.js';
+import type { Snapshot } from '../../repository/snapshotRecord.js';
+import {
+  isEmptyPolicy, planForgetIds, planRetention, type GroupBy, type GroupPlan, type KeepDecision, type PolicySnapshot, type RetentionPolicy,
+} from '../retention/index.js';
+
+export interface ForgetRequest {
+  /** Snapshot selectors given on the command line; empty for a policy run. */
+  selectors: string[];
+  policy: RetentionPolicy;
+  groupBy: GroupBy;
+  filter: SnapshotFilter;
+  /** prune: no selector and no policy means "remove nothing" instead of an error. */
+  allowEmpty?: boolean;
+  now?: Date;
+}
+
+export interface ForgetPlan {
+  groups: GroupPlan[];
+  keep: KeepDecision[];
+  remove: Array<{ id: string; time: string }>;
+  /** Every snapshot that stays (not only the filtered ones), oldest first. */
+  remaining: Snapshot[];
+}
+
+const NO_POLICY_MESSAGE =
+  'no policy was given, so no snapshot would be removed: name snapshots, or give --keep-last/-hourly/-daily/-weekly/-monthly/-yearly/-within/-tag';
+
+function policySnapshot(s: Snapshot): PolicySnapshot {
+  return { id: s.id, time: s.time, hostname: s.hostname, paths: s.paths, tags: s.tags };
+}
+
+/** True when the request removes nothing by construction (prune without a policy). */
+export function isNoop(req: ForgetRequest): boolean {
+  return req.selectors.length === 0 && isEmptyPolicy(req.policy);
+}
+
+export async function planForget(repo: Repository, req: ForgetRequest): Promise<ForgetPlan> {
+  const emptyPolicy = isEmptyPolicy(req.policy); // validates every --keep-* value first
+  if (req.selectors.length > 0 && !emptyPolicy) {
+    throw new InvalidArgumentError('give snapshot ids or a --keep-* policy, not both');
+  }
+  const all = await repo.listSnapshots();
+  let groups: GroupPlan[];
+  if (req.selectors.length > 0) {
+    const ids: string[] = [];
+    for (const sel of req.selectors) ids.push((await selectSnapshot(repo, sel, req.filter)).id);
+    groups = planForgetIds(all.map(policySnapshot), ids);
+  } else if (emptyPolicy) {
+    if (!req.allowEmpty) throw new InvalidArgumentError(NO_POLICY_MESSAGE);
+    groups = [];
+  } else {
+    const chosen = all.filter((s) => matchesFilter(s, req.filter));
+    groups = planRetention(chosen.map(policySnapshot), req.policy, req.groupBy, { now: req.now });
+  }
+  const removed = new Set(groups.flatMap((g) => g.remove.map((r) => r.id)));
+  return {
+    groups,
+    keep: groups.flatMap((g) => g.keep),
+    remove: groups.flatMap((g) => g.remove),
+    remaining: all.filter((s) => !removed.has(s.id)),
+  };
+}

@@ -1,0 +1,135 @@
+// Carrying out a prune plan, in the order that keeps every snapshot restorable if the process dies
+// at any point (DESIGN.md invariants 1 and 4):
+//   1. repack: copy the used blobs of the packs to repack into new packs (durable);
+//   2. write new index files: every pack that stays, as listed by the index files being replaced,
+//      plus the new packs (durable);
+//   3. delete the replaced index files;
+//   4. only then delete the packs that are no longer in any index;
+//   5. bring the local index cache in step.
+// A crash after 1 leaves unindexed new packs (the next prune deletes them); after 2, blobs indexed
+// twice (harmless, the next prune picks one copy); after 3, packs no index names (deleted next
+// time). Nothing a snapshot needs is ever unindexed or deleted. crashPoint() marks each step for
+// the fault-injection tests.
+
+import type { IndexPack } from '../../index/indexFormat.js';
+import { packObjectName } from '../../pack/packFormat.js';
+import { crashPoint, pausePoint } from '../../repository/crashPoint.js';
+import type { Repository } from '../../repository/repository.js';
+import type { SortedIds } from './idSet.js';
+import type { PrunePlan } from './planPrune.js';
+import { repackPacks, type RepackProgress } from './repack.js';
+import type { IndexScan, ScannedPack } from './scanIndex.js';
+
+/** Index entries per new index file (~2 MB): bounded memory, and few files. */
+const INDEX_FILE_ENTRIES = 50_000;
+
+export type PrunePhase = 'repack' | 'index' | 'delete-index' | 'delete-packs';
+
+export interface ExecuteOptions {
+  /** Throws when the repository lock was lost; called before every destructive step. */
+  checkLock?: () => Promise<void>;
+  onPhase?: (phase: PrunePhase) => void;
+  onRepack?: (p: RepackProgress) => void;
+  onDelete?: (done: number, total: number) => void;
+}
+
+export interface PruneOutcome {
+  packsDeleted: number;
+  packsRewritten: number;
+  packsWritten: number;
+  blobsRepacked: number;
+  /** Pack bytes removed minus pack bytes written. */
+  bytesFreed: number;
+  /** Bytes of the new packs. */
+  bytesWritten: number;
+  indexFilesWritten: number;
+  indexFilesDeleted: number;
+}
+
+export async function executePrune(
+  repo: Repository,
+  scan: IndexScan,
+  plan: PrunePlan,
+  used: SortedIds,
+  opts: ExecuteOptions = {},
+): Promise<PruneOutcome> {
+  const check = opts.checkLock ?? (async () => undefined);
+  const action = new Map(plan.packs.map((d) => [d.id, d.action]));
+  const staying = (p: ScannedPack): boolean => p.state === 'indexed' && action.get(p.id) === 'keep';
+  const outcome: PruneOutcome = {
+    packsDeleted: 0, packsRewritten: 0, packsWritten: 0, blobsRepacked: 0, bytesFreed: 0, bytesWritten: 0, indexFilesWritten: 0, indexFilesDeleted: 0,
+  };
+  if (plan.nothingToDo) return outcome;
+  await pausePoint('prune-start');
+  await check();
+
+  // 1. Repack.
+  opts.onPhase?.('repack');
+  const toRepack = scan.packs.filter((p) => action.get(p.id) === 'repack');
+  const repacked = await repackPacks(repo, toRepack, used, scan.claims, { beforePack: check, onProgress: opts.onRepack });
+  outcome.packsWritten = repacked.newPacks.length;
+  outcome.blobsRepacked = repacked.blobsCopied;
+  outcome.bytesWritten = repacked.bytesWritten;
+
+  // 2. New index files replacing every index file that names a pack going away.
+  opts.onPhase?.('index');
+  const leaving = new Set(scan.packs.filter((p) => action.get(p.id) !== 'keep').map((p) => p.id));
+  const replaced = new Set<string>();
+  for (const p of scan.packs) if (leaving.has(p.id)) for (const f of p.indexFiles) replaced.add(f);
+  await check();
+  let batch: IndexPack[] = [];
+  let batchEntries = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    await repo.saveIndexFile(batch); // durable before return
+    outcome.indexFilesWritten++;
+    crashPoint('prune-index-written');
+    batch = [];
+    batchEntries = 0;
+  };
+  const add = async (p: IndexPack): Promise<void> => {
+    batch.push(p);
+    batchEntries += p.entries.length;
+    if (batchEntries >= INDEX_FILE_ENTRIES) await flush();
+  };
+  for (const p of repacked.newPacks) await add(p);
+  const rewritten = new Set<string>();
+  for (const name of [...replaced].sort()) {
+    for (const p of await repo.loadIndexFile(name)) {
+      const pack = scan.byId.get(p.packId);
+      // A staying pack is carried over unless an index file that stays still names it.
+      if (!pack || !staying(pack) || rewritten.has(pack.id) || pack.indexFiles.some((f) => !replaced.has(f))) continue;
+      rewritten.add(pack.id);
+      await add(p);
+    }
+  }
+  await flush();
+
+  // 3. The replaced index files. From here on the packs leaving are in no index.
+  opts.onPhase?.('delete-index');
+  await check();
+  for (const name of [...replaced].sort()) {
+    await repo.backend.remove(`index/${name}`);
+    outcome.indexFilesDeleted++;
+    crashPoint('prune-index-deleted');
+  }
+
+  // 4. The packs (invariant 4: only now that an index without them is durable).
+  opts.onPhase?.('delete-packs');
+  await check();
+  const doomed = scan.packs.filter((p) => leaving.has(p.id) && p.state !== 'missing');
+  for (const p of doomed) {
+    await repo.backend.remove(packObjectName(p.id));
+    outcome.bytesFreed += p.size;
+    if (action.get(p.id) === 'repack') outcome.packsRewritten++;
+    else outcome.packsDeleted++;
+    crashPoint('prune-pack-deleted');
+    opts.onDelete?.(outcome.packsDeleted + outcome.packsRewritten, doomed.length);
+  }
+  outcome.packsDeleted += scan.packs.filter((p) => leaving.has(p.id) && p.state === 'missing').length;
+  outcome.bytesFreed -= repacked.bytesWritten;
+
+  // 5. The local cache: drop the entries of the deleted index files (new ones were applied on write).
+  await (await repo.index()).sync(await repo.listIndexFiles(), (n) => repo.loadIndexFile(n));
+  return outcome;
+}

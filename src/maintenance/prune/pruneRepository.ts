@@ -1,0 +1,91 @@
+// `prune` from start to end: apply the retention policy if one was given (the same code as
+// `forget`), find the blobs the remaining snapshots use, scan the index files, plan (pure), and
+// carry the plan out unless this is a dry run. The caller holds the exclusive lock.
+
+import { IntegrityError } from '../../errors.js';
+import type { Repository } from '../../repository/repository.js';
+import { executeForget } from '../forget/executeForget.js';
+import { planForget, type ForgetPlan, type ForgetRequest } from '../forget/planForget.js';
+import { executePrune, type PruneOutcome, type PrunePhase } from './executePrune.js';
+import { planPrune, type PrunePlan, type PrunePolicy } from './planPrune.js';
+import { packFileSize, scanIndex } from './scanIndex.js';
+import { collectUsedBlobs } from './usedBlobs.js';
+
+export interface PruneRequest {
+  /** The --keep-* policy and snapshot filter; undefined or an empty policy: remove no snapshot. */
+  forget?: ForgetRequest;
+  policy: PrunePolicy;
+  dryRun: boolean;
+  checkLock?: () => Promise<void>;
+  onProgress?: (p: PruneProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface PruneProgress {
+  phase: 'walk' | 'scan' | PrunePhase;
+  done: number;
+  total?: number;
+  bytes?: number;
+}
+
+export interface PruneReport {
+  forget: ForgetPlan | undefined;
+  snapshotsRemoved: number;
+  plan: PrunePlan;
+  /** Undefined in a dry run. */
+  outcome: PruneOutcome | undefined;
+  /** Pack bytes freed (net of the new packs); estimated in a dry run. */
+  bytesFreed: number;
+  /** Pack bytes in the repository afterwards; estimated in a dry run. */
+  bytesAfter: number;
+  dryRun: boolean;
+}
+
+export async function pruneRepository(repo: Repository, req: PruneRequest): Promise<PruneReport> {
+  const progress = req.onProgress ?? (() => undefined);
+  const forget = req.forget ? await planForget(repo, { ...req.forget, allowEmpty: true }) : undefined;
+  const remaining = forget ? forget.remaining : await repo.listSnapshots();
+  let snapshotsRemoved = forget?.remove.length ?? 0;
+  if (forget && !req.dryRun) snapshotsRemoved = await executeForget(repo, forget.remove.map((r) => r.id), { checkLock: req.checkLock });
+
+  const used = await collectUsedBlobs(repo, remaining, {
+    signal: req.signal,
+    onProgress: (p) => progress({ phase: 'walk', done: p.trees }),
+  });
+  const scan = await scanIndex(repo, used, { onIndexFile: (done, total) => progress({ phase: 'scan', done, total }) });
+  if (scan.missing > 0) {
+    throw new IntegrityError(
+      `${scan.missing} blob(s) that snapshots use are in no pack of the repository (e.g. ${scan.missingSample.join(', ')}); ` +
+        `nothing was deleted: run 'snap check' and 'snap repair index' first`,
+      { blob: scan.missingSample[0] },
+    );
+  }
+  const plan = planPrune(scan.packs, req.policy);
+  const keptBytes = plan.packs.filter((d) => d.action === 'keep').reduce((n, d) => n + d.size, 0);
+
+  if (req.dryRun) {
+    const repackedBlobs = plan.packs.filter((d) => d.action === 'repack').reduce((n, d) => n + d.usedBlobs, 0);
+    const estimate = repackedBlobs > 0 ? packFileSize(repo, repackedBlobs, plan.repackUsedBytes) : 0;
+    return {
+      forget, snapshotsRemoved, plan, outcome: undefined, dryRun: true,
+      bytesFreed: plan.deleteBytes + plan.repackBytes - estimate,
+      bytesAfter: keptBytes + estimate,
+    };
+  }
+
+  const outcome = await executePrune(repo, scan, plan, used, {
+    checkLock: req.checkLock,
+    onPhase: (phase) => progress({ phase, done: 0 }),
+    onRepack: (p) => progress({ phase: 'repack', done: p.packsDone, total: p.packsTotal, bytes: p.bytesRead }),
+    onDelete: (done, total) => progress({ phase: 'delete-packs', done, total }),
+  });
+  if (!plan.nothingToDo) {
+    await repo.log({
+      operation: 'prune',
+      snapshot_ids: forget?.remove.map((r) => r.id) ?? [],
+      bytes_added: 0,
+      bytes_freed: outcome.bytesFreed,
+    });
+  }
+  return { forget, snapshotsRemoved, plan, outcome, dryRun: false, bytesFreed: outcome.bytesFreed, bytesAfter: keptBytes + outcome.bytesWritten };
+}

@@ -1,0 +1,134 @@
+// Repacking: copy the used blobs of partly used packs into new packs. BlobSaver is not used here:
+// it deduplicates against the index, and every blob being moved is in the index already. Blobs are
+// moved as they are stored (same codec, no recompression), but each one is decrypted, decompressed
+// and hashed on the way, and a blob that does not match its id stops the prune (invariant 8): a
+// damaged blob must not be laundered into a fresh pack.
+
+import { IntegrityError } from '../../errors.js';
+import { BlobType, type BlobId } from '../../ids.js';
+import type { IndexPack } from '../../index/indexFormat.js';
+import { decodeBlob } from '../../pack/codec.js';
+import { packObjectName, type PackEntry } from '../../pack/packFormat.js';
+import { readPackHeader } from '../../pack/packReader.js';
+import { PackWriter } from '../../pack/packWriter.js';
+import { crashPoint } from '../../repository/crashPoint.js';
+import type { Repository } from '../../repository/repository.js';
+import type { SortedIds } from './idSet.js';
+import type { ScannedPack } from './scanIndex.js';
+
+/** Blobs decompressed and verified at once (zstd runs on the libuv pool). */
+const VERIFY_BATCH = 32;
+
+export interface RepackProgress {
+  packsDone: number;
+  packsTotal: number;
+  bytesRead: number;
+  blobsCopied: number;
+}
+
+export interface RepackOptions {
+  /** Called before each pack is read (the lock check). */
+  beforePack?: () => Promise<void>;
+  onProgress?: (p: RepackProgress) => void;
+}
+
+export interface RepackResult {
+  /** The new packs, durable, with their entries (for the new index). */
+  newPacks: IndexPack[];
+  bytesWritten: number;
+  blobsCopied: number;
+}
+
+export async function repackPacks(
+  repo: Repository,
+  packs: readonly ScannedPack[],
+  used: SortedIds,
+  claims: Int32Array,
+  opts: RepackOptions = {},
+): Promise<RepackResult> {
+  const result: RepackResult = { newPacks: [], bytesWritten: 0, blobsCopied: 0 };
+  const writers: Record<BlobType, PackWriter> = {
+    [BlobType.Data]: new PackWriter(repo.backend, repo.crypt),
+    [BlobType.Tree]: new PackWriter(repo.backend, repo.crypt),
+  };
+  const finish = async (type: BlobType): Promise<void> => {
+    const w = writers[type];
+    if (w.count === 0) return;
+    writers[type] = new PackWriter(repo.backend, repo.crypt);
+    const done = await w.finish(); // durable under its final name before any index names it (invariant 1)
+    result.newPacks.push({ packId: done.packId, entries: done.entries });
+    result.bytesWritten += done.size;
+    crashPoint('prune-pack-written');
+  };
+  const progress: RepackProgress = { packsDone: 0, packsTotal: packs.length, bytesRead: 0, blobsCopied: 0 };
+
+  for (const pack of packs) {
+    await opts.beforePack?.();
+    const keep = await readUsedBlobs(repo, pack, used, claims);
+    progress.bytesRead += pack.size;
+    for (const b of keep) {
+      const type = b.entry.type === BlobType.Tree ? BlobType.Tree : BlobType.Data;
+      writers[type].add(Buffer.from(b.entry.id) as BlobId, type, b.entry.codec, b.compressed, b.entry.rawLength);
+      if (writers[type].size >= repo.config.pack_size) await finish(type);
+    }
+    result.blobsCopied += keep.length;
+    progress.blobsCopied = result.blobsCopied;
+    progress.packsDone++;
+    opts.onProgress?.(progress);
+  }
+  await finish(BlobType.Data);
+  await finish(BlobType.Tree);
+  return result;
+}
+
+/** The blobs of `pack` that it serves (used, and this pack's copy claimed), verified, still compressed. */
+async function readUsedBlobs(
+  repo: Repository,
+  pack: ScannedPack,
+  used: SortedIds,
+  claims: Int32Array,
+): Promise<Array<{ entry: PackEntry; compressed: Buffer }>> {
+  const { entries } = await readPackHeader(repo.backend, repo.crypt, pack.id);
+  const wanted = entries.filter((e) => {
+    const pos = used.indexOf(e.id);
+    return pos >= 0 && claims[pos] === pack.ordinal;
+  });
+  // The header must hold every blob the index said this pack serves, or those blobs would be lost.
+  if (wanted.length !== pack.usedBlobs) {
+    throw new IntegrityError(
+      `pack ${pack.id}: its header lists ${wanted.length} of the ${pack.usedBlobs} used blobs the index places there; ` +
+        `run 'snap repair index' before pruning`,
+      { pack: pack.id },
+    );
+  }
+  const bytes = await repo.backend.get(packObjectName(pack.id));
+  const cipher = repo.crypt.encrypted ? repo.crypt.packCipher(pack.id, bytes.subarray(0, repo.crypt.packPrefixBytes)) : undefined;
+  const out: Array<{ entry: PackEntry; compressed: Buffer }> = [];
+  for (let i = 0; i < wanted.length; i += VERIFY_BATCH) {
+    const batch = wanted.slice(i, i + VERIFY_BATCH);
+    out.push(
+      ...(await Promise.all(
+        batch.map(async (entry) => {
+          const where = `pack ${pack.id}: blob ${entry.id.toString('hex')} at offset ${entry.offset}`;
+          if (entry.offset + entry.storedLength > bytes.length) throw new IntegrityError(`${where} runs past the end of the pack`, { pack: pack.id });
+          const stored = bytes.subarray(entry.offset, entry.offset + entry.storedLength);
+          let compressed: Buffer;
+          try {
+            compressed = cipher ? cipher.decryptAt(entry.offset, stored) : Buffer.from(stored);
+          } catch {
+            throw new IntegrityError(`${where} fails authentication (damaged)`, { pack: pack.id, blob: entry.id.toString('hex') });
+          }
+          let plain: Buffer;
+          try {
+            plain = await decodeBlob(entry.codec, compressed, entry.rawLength);
+          } catch {
+            throw new IntegrityError(`${where} does not decompress (damaged)`, { pack: pack.id, blob: entry.id.toString('hex') });
+          }
+          repo.verifyBlob(entry.id, plain, pack.id);
+          return { entry, compressed };
+        }),
+      )),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,123 @@
+// What the repository holds, pack by pack, read from the index files themselves (the truth; the
+// LMDB cache is only a cache of them) and from the listing of data/. Each used blob is claimed by
+// exactly one pack: its first copy in a pack that exists. Any other copy of it (a blob saved twice
+// by two concurrent backups) counts as unused, so that the plan may drop it.
+//
+// A pack named by several index files (left so by an interrupted prune) is counted once: a pack is
+// immutable, so every index file that names it lists the same entries.
+
+import { TAG_BYTES } from '../../crypto/index.js';
+import { BlobType } from '../../ids.js';
+import { encodePackHeader, HEADER_ENTRY_BYTES, HEADER_LENGTH_BYTES } from '../../pack/packFormat.js';
+import type { Repository } from '../../repository/repository.js';
+import type { SortedIds } from './idSet.js';
+import type { PackSummary } from './planPrune.js';
+
+const PACK_NAME = /^data\/[0-9a-f]{2}\/([0-9a-f]{64})$/;
+
+export interface ScannedPack extends PackSummary {
+  /** Position in IndexScan.packs; what `claims` refers to. */
+  ordinal: number;
+  /** The index files that name this pack. */
+  indexFiles: string[];
+}
+
+export interface IndexScan {
+  packs: ScannedPack[];
+  byId: Map<string, ScannedPack>;
+  indexFiles: string[];
+  /** Per used id (position in the SortedIds): the ordinal of the pack whose copy is kept, or -1. */
+  claims: Int32Array;
+  /** Used ids that no existing pack holds: the repository is damaged and prune must not run. */
+  missing: number;
+  /** The first few missing ids, hex, for the error message. */
+  missingSample: string[];
+}
+
+export interface ScanOptions {
+  onIndexFile?: (done: number, total: number) => void;
+}
+
+/** Bytes of a pack file holding `count` blobs of `blobBytes` stored bytes (matches PackWriter.finish). */
+export function packFileSize(repo: Repository, count: number, blobBytes: number): number {
+  const header = encodePackHeader([]).length + count * HEADER_ENTRY_BYTES + (repo.crypt.encrypted ? TAG_BYTES : 0);
+  return repo.crypt.packPrefixBytes + blobBytes + header + HEADER_LENGTH_BYTES;
+}
+
+export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOptions = {}): Promise<IndexScan> {
+  const present = new Set<string>();
+  for (const name of await repo.backend.list('data/')) {
+    const m = PACK_NAME.exec(name);
+    if (m) present.add(m[1]!);
+  }
+  const claims = new Int32Array(used.count).fill(-1);
+  const packs: ScannedPack[] = [];
+  const byId = new Map<string, ScannedPack>();
+  const indexFiles = await repo.listIndexFiles();
+
+  // One index file at a time: memory holds one decoded file, not the whole index.
+  for (let f = 0; f < indexFiles.length; f++) {
+    const name = indexFiles[f]!;
+    for (const p of await repo.loadIndexFile(name)) {
+      const known = byId.get(p.packId);
+      if (known) {
+        if (!known.indexFiles.includes(name)) known.indexFiles.push(name);
+        continue;
+      }
+      const exists = present.has(p.packId);
+      const pack: ScannedPack = {
+        id: p.packId,
+        ordinal: packs.length,
+        indexFiles: [name],
+        state: exists ? 'indexed' : 'missing',
+        size: 0,
+        blobs: p.entries.length,
+        usedBlobs: 0,
+        usedBytes: 0,
+        unusedBytes: 0,
+        hasTree: false,
+        hasData: false,
+      };
+      let stored = 0;
+      for (const e of p.entries) {
+        stored += e.storedLength;
+        if (e.type === BlobType.Tree) pack.hasTree = true;
+        else pack.hasData = true;
+        const pos = exists ? used.indexOf(e.id) : -1;
+        if (pos >= 0 && claims[pos] === -1) {
+          claims[pos] = pack.ordinal;
+          pack.usedBlobs++;
+          pack.usedBytes += e.storedLength;
+        } else {
+          pack.unusedBytes += e.storedLength;
+        }
+      }
+      pack.size = exists ? packFileSize(repo, p.entries.length, stored) : 0;
+      packs.push(pack);
+      byId.set(pack.id, pack);
+    }
+    opts.onIndexFile?.(f + 1, indexFiles.length);
+  }
+
+  // Packs no index file names: written by a backup or prune that was killed before its index.
+  for (const id of [...present].sort()) {
+    if (byId.has(id)) continue;
+    const st = await repo.backend.stat(`data/${id.slice(0, 2)}/${id}`);
+    const size = st?.size ?? 0;
+    const pack: ScannedPack = {
+      id, ordinal: packs.length, indexFiles: [], state: 'unindexed', size,
+      blobs: 0, usedBlobs: 0, usedBytes: 0, unusedBytes: size, hasTree: false, hasData: false,
+    };
+    packs.push(pack);
+    byId.set(id, pack);
+  }
+
+  let missing = 0;
+  const missingSample: string[] = [];
+  for (let i = 0; i < claims.length; i++) {
+    if (claims[i] !== -1) continue;
+    missing++;
+    if (missingSample.length < 5) missingSample.push(used.at(i).toString('hex'));
+  }
+  return { packs, byId, indexFiles, claims, missing, missingSample };
+}

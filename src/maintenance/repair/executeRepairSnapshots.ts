@@ -1,0 +1,100 @@
+// Carrying out a `repair snapshots` plan. For each damaged snapshot, only the trees on the paths to the
+// damage are rebuilt (every other entry, undamaged subtree ids included, is kept byte for byte); new
+// tree blobs go through a BlobSaver, which is flushed — packs and index durable — before any new
+// snapshot record is written (invariants 1–3). Each new record keeps the old one's time, host, user,
+// paths, tags and parent, and names it in `original`. With `forget`, the old records are removed once
+// every new one is written, and so are records that do not load at all. An audit log entry records
+// what was done.
+
+import { BlobType, type BlobId, type SnapshotId } from '../../ids.js';
+import { BlobSaver } from '../../repository/blobSaver.js';
+import type { Repository } from '../../repository/repository.js';
+import { VERSION } from '../../version.js';
+import { readTree, TreeWriter } from '../../tree/index.js';
+import type { TreeDamage } from './findDamage.js';
+import type { RepairPlan } from './planRepairSnapshots.js';
+
+export interface RepairSnapshotsResult {
+  ok: boolean;
+  dry_run: boolean;
+  snapshots: Array<{ id: string; new_id: string | null; dropped: string[] }>;
+  /** Old records removed (--forget). */
+  forgotten: string[];
+}
+
+export async function executeRepairSnapshots(
+  repo: Repository,
+  plan: RepairPlan,
+  opts: { dryRun?: boolean; forget?: boolean; unreadable?: string[] } = {},
+): Promise<RepairSnapshotsResult> {
+  const result: RepairSnapshotsResult = { ok: true, dry_run: Boolean(opts.dryRun), snapshots: [], forgotten: [] };
+  const unreadable = opts.unreadable ?? [];
+  if (opts.dryRun || (plan.repairs.length === 0 && !(opts.forget && unreadable.length))) {
+    result.snapshots = plan.repairs.map((r) => ({ id: r.snapshot.id, new_id: null, dropped: r.dropped }));
+    return result;
+  }
+  const saver = new BlobSaver(repo);
+  const store = async (bytes: Buffer): Promise<BlobId> => {
+    const id = repo.idHasher.hash(bytes);
+    await saver.save(BlobType.Tree, id, bytes);
+    return id;
+  };
+  const rebuilt = new Map<string, BlobId>();
+  let emptyTree: BlobId | undefined;
+
+  const rebuild = async (id: BlobId, damage: TreeDamage): Promise<BlobId> => {
+    if (damage.lost) return (emptyTree ??= await store(await new TreeWriter(store).finish()));
+    const hex = id.toString('hex');
+    const done = rebuilt.get(hex);
+    if (done) return done;
+    const writer = new TreeWriter(store);
+    for await (const e of readTree(await repo.loadTreeBlob(id), repo.loadTreeBlob)) {
+      const k = e.name.toString('latin1');
+      if (damage.files.has(k)) continue;
+      const sub = damage.dirs.get(k);
+      await writer.add(sub ? { ...e, subtree: await rebuild(sub.subtree, sub.damage) } : e);
+    }
+    const newId = await store(await writer.finish());
+    rebuilt.set(hex, newId);
+    return newId;
+  };
+
+  const roots: BlobId[] = [];
+  for (const r of plan.repairs) roots.push(await rebuild(Buffer.from(r.snapshot.tree, 'hex') as BlobId, r.damage));
+  await saver.flush();
+
+  const newIds: SnapshotId[] = [];
+  for (const [i, r] of plan.repairs.entries()) {
+    const s = r.snapshot;
+    const newId = await repo.saveSnapshot({
+      version: s.version,
+      time: s.time,
+      hostname: s.hostname,
+      username: s.username,
+      paths: s.paths,
+      tags: s.tags,
+      tree: roots[i]!.toString('hex'),
+      parent: s.parent,
+      program_version: `snap ${VERSION}`,
+      partial: s.partial,
+      original: s.id,
+      summary: s.summary,
+    });
+    newIds.push(newId);
+    result.snapshots.push({ id: s.id, new_id: newId, dropped: r.dropped });
+  }
+  if (opts.forget) {
+    // Records that do not even load hold nothing to rewrite (`forget` cannot select them): they go too.
+    for (const id of [...plan.repairs.map((r) => r.snapshot.id), ...unreadable]) {
+      await repo.removeSnapshot(id as SnapshotId);
+      result.forgotten.push(id);
+    }
+  }
+  await repo.log({
+    operation: opts.forget ? 'repair snapshots --forget' : 'repair snapshots',
+    snapshot_ids: [...newIds, ...result.forgotten],
+    bytes_added: saver.stats.treeBytesStored,
+    bytes_freed: 0,
+  });
+  return result;
+}

@@ -1,0 +1,123 @@
+// The walk behind `repair snapshots`: which parts of each snapshot's tree reference blobs that are
+// gone — a data chunk not in the index, a chunk list or tree that will not load (missing, or failing
+// its id). It records only the damage (as a small tree of what to drop), not the snapshot; trees and
+// chunk lists found whole are remembered in a scratch LMDB table, so snapshots that share them cost
+// nothing more. Data chunks are looked up, not read: run `repair index --read-data` first to drop
+// chunks whose content is damaged, then they count as missing here.
+
+import { IntegrityError, InterruptedError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
+import type { BlobId } from '../../ids.js';
+import type { IndexCache } from '../../index/indexCache.js';
+import type { Repository } from '../../repository/repository.js';
+import type { Snapshot } from '../../repository/snapshotRecord.js';
+import { decodeChunkListBlob, EntryType, readTreeParts, type TreeEntry } from '../../tree/index.js';
+import type { ScratchDb, ScratchTable } from '../check/scratchDb.js';
+
+/** What is wrong below one tree. `lost`: the tree itself will not load, the directory becomes empty. */
+export type TreeDamage =
+  | { lost: true; reason: string }
+  | {
+      lost: false;
+      /** Files to drop (key: the name's bytes as latin1), in name order. */
+      files: Map<string, { name: Buffer; reason: string }>;
+      /** Subdirectories with damage below them, in name order. */
+      dirs: Map<string, { name: Buffer; subtree: BlobId; damage: TreeDamage }>;
+    };
+
+export interface SnapshotDamage {
+  snapshot: Snapshot;
+  /** undefined: the snapshot is whole. */
+  damage: TreeDamage | undefined;
+}
+
+const WHOLE = Buffer.alloc(0);
+const key = (name: Buffer) => name.toString('latin1');
+
+export class DamageFinder {
+  private readonly whole: ScratchTable;
+  private readonly damaged = new Map<string, TreeDamage>();
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly index: IndexCache,
+    scratch: ScratchDb,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.whole = scratch.table('whole');
+  }
+
+  async snapshots(snaps: Snapshot[]): Promise<SnapshotDamage[]> {
+    const out: SnapshotDamage[] = [];
+    for (const snapshot of snaps) out.push({ snapshot, damage: await this.tree(Buffer.from(snapshot.tree, 'hex') as BlobId) });
+    return out;
+  }
+
+  async tree(id: BlobId): Promise<TreeDamage | undefined> {
+    if (this.signal?.aborted) throw new InterruptedError();
+    if (this.whole.has(id)) return undefined;
+    const known = this.damaged.get(id.toString('hex'));
+    if (known) return known;
+    const files = new Map<string, { name: Buffer; reason: string }>();
+    const dirs = new Map<string, { name: Buffer; subtree: BlobId; damage: TreeDamage }>();
+    let result: TreeDamage | undefined;
+    try {
+      const root = await this.repo.loadTreeBlob(id);
+      for await (const part of readTreeParts(root, this.repo.loadTreeBlob)) {
+        for (const e of part) {
+          if (e.type === EntryType.Dir && e.subtree) {
+            const d = await this.tree(e.subtree);
+            if (d) dirs.set(key(e.name), { name: Buffer.from(e.name), subtree: Buffer.from(e.subtree) as BlobId, damage: d });
+          } else if (e.type === EntryType.File) {
+            const reason = await this.file(e);
+            if (reason) files.set(key(e.name), { name: Buffer.from(e.name), reason });
+          }
+        }
+      }
+      result = files.size || dirs.size ? { lost: false, files, dirs } : undefined;
+    } catch (e) {
+      if (!isDamage(e)) throw e;
+      result = { lost: true, reason: (e as Error).message };
+    }
+    if (result) this.damaged.set(id.toString('hex'), result);
+    else this.whole.put(id, WHOLE);
+    return result;
+  }
+
+  /** Why a file cannot be restored whole, or undefined. */
+  private async file(e: TreeEntry): Promise<string | undefined> {
+    for (const id of e.chunks ?? []) if (!this.index.has(id)) return `chunk ${id.toString('hex')} is missing`;
+    for (const listId of e.chunkList ?? []) {
+      if (this.whole.has(listId)) continue;
+      let ids: BlobId[];
+      try {
+        ids = decodeChunkListBlob(await this.repo.loadBlob(listId));
+      } catch (err) {
+        if (!isDamage(err)) throw err;
+        return `chunk list ${listId.toString('hex')} cannot be loaded: ${(err as Error).message}`;
+      }
+      for (const id of ids) if (!this.index.has(id)) return `chunk ${id.toString('hex')} is missing`;
+      this.whole.put(listId, WHOLE);
+    }
+    return undefined;
+  }
+}
+
+function isDamage(e: unknown): boolean {
+  return e instanceof IntegrityError || e instanceof UnsupportedFormatError || e instanceof NotFoundError;
+}
+
+/** Every snapshot record that loads, oldest first; the others are listed (repair cannot use them). */
+export async function loadReadableSnapshots(repo: Repository): Promise<{ snapshots: Snapshot[]; unreadable: Array<{ id: string; message: string }> }> {
+  const snapshots: Snapshot[] = [];
+  const unreadable: Array<{ id: string; message: string }> = [];
+  for (const id of await repo.listSnapshotIds()) {
+    try {
+      snapshots.push(await repo.loadSnapshot(id));
+    } catch (e) {
+      if (!(isDamage(e) || e instanceof SyntaxError)) throw e;
+      unreadable.push({ id, message: (e as Error).message });
+    }
+  }
+  snapshots.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.id < b.id ? -1 : 1));
+  return { snapshots, unreadable };
+}
