@@ -32,6 +32,7 @@ export class Repository {
   readonly gear: BigUint64Array;
   private readonly treeCache = new Map<string, Buffer>();
   private indexCache: IndexCache | undefined;
+  private indexOpening: Promise<IndexCache> | undefined;
   /** The key file that opened the repository (encrypted repositories). */
   keyId: string | undefined;
 
@@ -58,13 +59,21 @@ export class Repository {
   }
 
   /** The LMDB index cache, brought in step with index/ on first use. */
-  async index(): Promise<IndexCache> {
-    if (!this.indexCache) {
+  index(): Promise<IndexCache> {
+    // One pending open shared by every concurrent caller: LMDB environments are per process.
+    this.indexOpening ??= (async () => {
       const cache = IndexCache.open(path.join(this.cacheDir, 'index'));
-      await cache.sync(await this.listIndexFiles(), (name) => this.loadIndexFile(name));
+      try {
+        await cache.sync(await this.listIndexFiles(), (name) => this.loadIndexFile(name));
+      } catch (e) {
+        await cache.close();
+        this.indexOpening = undefined;
+        throw e;
+      }
       this.indexCache = cache;
-    }
-    return this.indexCache;
+      return cache;
+    })();
+    return this.indexOpening;
   }
 
   async listIndexFiles(): Promise<string[]> {
@@ -166,6 +175,7 @@ export class Repository {
   async close(): Promise<void> {
     await this.indexCache?.close();
     this.indexCache = undefined;
+    this.indexOpening = undefined;
     await this.backend.close();
   }
 }

@@ -102,7 +102,13 @@ describe('snap copy', () => {
 
   it('init --from-repo: copy keeps blob ids, restores bit-identically, and a second run sends nothing', async () => {
     const b = target('repo-b', 'password b');
-    sb.ok(['init', '--kdf', TEST_KDF, '--from-repo', sb.repo], { env: { ...b.as, SNAP_FROM_PASSWORD: PW_A } });
+    const pwFile = sb.path('source-password');
+    writeFileSync(pwFile, `${PW_A}\n`);
+    const made = sb.json<{ chunker: { min: number; avg: number; max: number } }>(
+      ['init', '--kdf', TEST_KDF, '--from-repo', sb.repo, '--from-password-file', pwFile],
+      { env: b.as },
+    );
+    expect(made.chunker).toEqual({ min: 512, avg: 1024, max: 4096 });
     const doc = copy(b.repo, b.env);
     expect(doc).toMatchObject({ snapshots_copied: 2, snapshots_skipped: 0, blob_ids: 'kept' });
     expect(doc.blobs_copied).toBeGreaterThan(3000);

@@ -56,7 +56,7 @@ describe('create killed at every crash point', () => {
     return true;
   }
 
-  it('after each pack write', () => {
+  it('after each pack write', { timeout: 600_000 }, () => {
     for (let n = 1; ; n++) {
       // Each run that reaches the point is killed; stop at the first that completes.
       if (!crashAt(`pack-written:${n}`)) break;
@@ -76,7 +76,7 @@ describe('create killed at every crash point', () => {
     expect(killed).toBeGreaterThan(before);
   });
 
-  it('at random moments, then a clean create restores exactly', async () => {
+  it('at random moments, then a clean create restores exactly', { timeout: 600_000 }, async () => {
     for (let round = 0; round < 6; round++) {
       writeFileSync(path.join(src, `round-${round}.bin`), content(100 + round, 3));
       const child = sb.spawn(['create', src]);

@@ -13,7 +13,7 @@ import type { BlobSaver } from '../../repository/blobSaver.js';
 import type { Repository } from '../../repository/repository.js';
 import { chunkRefs, decodeChunkListBlob, decodeTreeNode, EntryType, NodeKind, readTreeParts, TreeWriter, type TreeEntry } from '../../tree/index.js';
 import type { IdMap } from './idMap.js';
-import { mapPool, Semaphore } from './pool.js';
+import { mapPool, Semaphore, settleAll } from './pool.js';
 
 /** Blob reads from the source in flight at once (hides per-request latency, e.g. on S3). */
 const READ_CONCURRENCY = 8;
@@ -115,7 +115,7 @@ export class SameIdsCopier extends CopierBase {
     }
     const node = decodeTreeNode(bytes);
     if (node.kind === NodeKind.Indirect) {
-      await Promise.all(node.parts.map((p) => this.ensure(BlobType.Tree, p, () => this.loadSourceTree(p))));
+      await settleAll(node.parts.map((p) => this.ensure(BlobType.Tree, p, () => this.loadSourceTree(p))));
     }
     await this.ensure(BlobType.Tree, id, async () => bytes);
   }
@@ -135,7 +135,7 @@ export class SameIdsCopier extends CopierBase {
   }
 
   private async copyData(ids: BlobId[]): Promise<void> {
-    await Promise.all(ids.map((id) => this.ensure(BlobType.Data, id, () => this.loadSource(id))));
+    await settleAll(ids.map((id) => this.ensure(BlobType.Data, id, () => this.loadSource(id))));
   }
 }
 
@@ -194,10 +194,10 @@ export class ReidentifyCopier extends CopierBase {
     if (e.type === EntryType.Dir && e.subtree) return { ...e, subtree: await this.copyTree(e.subtree) };
     if (!e.chunks?.length && !e.chunkList?.length) return e;
     const ids: BlobId[] = [];
-    if (e.chunks?.length) ids.push(...(await Promise.all(e.chunks.map((id) => this.translateData(id)))));
+    if (e.chunks?.length) ids.push(...(await settleAll(e.chunks.map((id) => this.translateData(id)))));
     for (const listId of e.chunkList ?? []) {
       const part = decodeChunkListBlob(await this.loadSource(listId));
-      ids.push(...(await Promise.all(part.map((id) => this.translateData(id)))));
+      ids.push(...(await settleAll(part.map((id) => this.translateData(id)))));
     }
     const out: TreeEntry = { ...e };
     delete out.chunks;

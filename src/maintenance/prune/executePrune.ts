@@ -1,8 +1,9 @@
 // Carrying out a prune plan, in the order that keeps every snapshot restorable if the process dies
 // at any point (DESIGN.md invariants 1 and 4):
-//   1. repack: copy the used blobs of the packs to repack into new packs (durable);
-//   2. write new index files: every pack that stays, as listed by the index files being replaced,
-//      plus the new packs (durable);
+//   1. repack: copy the used blobs of the packs to repack into new packs (durable), and index
+//      them as they are written;
+//   2. write new index files for every pack that stays, as listed by the index files being
+//      replaced (durable);
 //   3. delete the replaced index files;
 //   4. only then delete the packs that are no longer in any index;
 //   5. bring the local index cache in step.
@@ -11,6 +12,7 @@
 // time). Nothing a snapshot needs is ever unindexed or deleted. crashPoint() marks each step for
 // the fault-injection tests.
 
+import { InterruptedError } from '../../errors.js';
 import type { IndexPack } from '../../index/indexFormat.js';
 import { packObjectName } from '../../pack/packFormat.js';
 import { crashPoint, pausePoint } from '../../repository/crashPoint.js';
@@ -28,6 +30,8 @@ export type PrunePhase = 'repack' | 'index' | 'delete-index' | 'delete-packs';
 export interface ExecuteOptions {
   /** Throws when the repository lock was lost; called before every destructive step. */
   checkLock?: () => Promise<void>;
+  /** Checked between pack deletions (cheaper than a lock check per pack). */
+  signal?: AbortSignal;
   onPhase?: (phase: PrunePhase) => void;
   onRepack?: (p: RepackProgress) => void;
   onDelete?: (done: number, total: number) => void;
@@ -63,25 +67,12 @@ export async function executePrune(
   await pausePoint('prune-start');
   await check();
 
-  // 1. Repack.
-  opts.onPhase?.('repack');
-  const toRepack = scan.packs.filter((p) => action.get(p.id) === 'repack');
-  const repacked = await repackPacks(repo, toRepack, used, scan.claims, { beforePack: check, onProgress: opts.onRepack });
-  outcome.packsWritten = repacked.newPacks.length;
-  outcome.blobsRepacked = repacked.blobsCopied;
-  outcome.bytesWritten = repacked.bytesWritten;
-
-  // 2. New index files replacing every index file that names a pack going away.
-  opts.onPhase?.('index');
-  const leaving = new Set(scan.packs.filter((p) => action.get(p.id) !== 'keep').map((p) => p.id));
-  const replaced = new Set<string>();
-  for (const p of scan.packs) if (leaving.has(p.id)) for (const f of p.indexFiles) replaced.add(f);
-  await check();
+  // Index entries go out in files of INDEX_FILE_ENTRIES as they come, each durable before return.
   let batch: IndexPack[] = [];
   let batchEntries = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    await repo.saveIndexFile(batch); // durable before return
+    await repo.saveIndexFile(batch);
     outcome.indexFilesWritten++;
     crashPoint('prune-index-written');
     batch = [];
@@ -92,7 +83,22 @@ export async function executePrune(
     batchEntries += p.entries.length;
     if (batchEntries >= INDEX_FILE_ENTRIES) await flush();
   };
-  for (const p of repacked.newPacks) await add(p);
+
+  // 1. Repack. Each new pack is durable before an index file names it (invariant 1); indexing the
+  // new packs while the old ones are still indexed only makes blobs appear twice, which is harmless.
+  opts.onPhase?.('repack');
+  const toRepack = scan.packs.filter((p) => action.get(p.id) === 'repack');
+  const repacked = await repackPacks(repo, toRepack, used, scan.claims, { beforePack: check, onProgress: opts.onRepack, onPackWritten: add });
+  outcome.packsWritten = repacked.packsWritten;
+  outcome.blobsRepacked = repacked.blobsCopied;
+  outcome.bytesWritten = repacked.bytesWritten;
+
+  // 2. New index files replacing every index file that names a pack going away.
+  opts.onPhase?.('index');
+  const leaving = new Set(scan.packs.filter((p) => action.get(p.id) !== 'keep').map((p) => p.id));
+  const replaced = new Set<string>();
+  for (const p of scan.packs) if (leaving.has(p.id)) for (const f of p.indexFiles) replaced.add(f);
+  await check();
   const rewritten = new Set<string>();
   for (const name of [...replaced].sort()) {
     for (const p of await repo.loadIndexFile(name)) {
@@ -119,6 +125,8 @@ export async function executePrune(
   await check();
   const doomed = scan.packs.filter((p) => leaving.has(p.id) && p.state !== 'missing');
   for (const p of doomed) {
+    // Stopping here is safe: the packs left are in no index, and the next prune deletes them.
+    if (opts.signal?.aborted) throw new InterruptedError();
     await repo.backend.remove(packObjectName(p.id));
     outcome.bytesFreed += p.size;
     if (action.get(p.id) === 'repack') outcome.packsRewritten++;

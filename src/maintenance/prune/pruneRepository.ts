@@ -2,7 +2,7 @@
 // `forget`), find the blobs the remaining snapshots use, scan the index files, plan (pure), and
 // carry the plan out unless this is a dry run. The caller holds the exclusive lock.
 
-import { IntegrityError } from '../../errors.js';
+import { IntegrityError, InterruptedError } from '../../errors.js';
 import type { Repository } from '../../repository/repository.js';
 import { executeForget } from '../forget/executeForget.js';
 import { planForget, type ForgetPlan, type ForgetRequest } from '../forget/planForget.js';
@@ -43,10 +43,15 @@ export interface PruneReport {
 
 export async function pruneRepository(repo: Repository, req: PruneRequest): Promise<PruneReport> {
   const progress = req.onProgress ?? (() => undefined);
+  // Before each destructive step: stop cleanly on SIGINT/SIGTERM, and stop if the lock was taken away.
+  const checkLock = async (): Promise<void> => {
+    if (req.signal?.aborted) throw new InterruptedError();
+    await req.checkLock?.();
+  };
   const forget = req.forget ? await planForget(repo, { ...req.forget, allowEmpty: true }) : undefined;
   const remaining = forget ? forget.remaining : await repo.listSnapshots();
   let snapshotsRemoved = forget?.remove.length ?? 0;
-  if (forget && !req.dryRun) snapshotsRemoved = await executeForget(repo, forget.remove.map((r) => r.id), { checkLock: req.checkLock });
+  if (forget && !req.dryRun) snapshotsRemoved = await executeForget(repo, forget.remove.map((r) => r.id), { checkLock });
 
   const used = await collectUsedBlobs(repo, remaining, {
     signal: req.signal,
@@ -74,7 +79,8 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
   }
 
   const outcome = await executePrune(repo, scan, plan, used, {
-    checkLock: req.checkLock,
+    checkLock,
+    signal: req.signal,
     onPhase: (phase) => progress({ phase, done: 0 }),
     onRepack: (p) => progress({ phase: 'repack', done: p.packsDone, total: p.packsTotal, bytes: p.bytesRead }),
     onDelete: (done, total) => progress({ phase: 'delete-packs', done, total }),

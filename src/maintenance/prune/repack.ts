@@ -29,12 +29,16 @@ export interface RepackProgress {
 export interface RepackOptions {
   /** Called before each pack is read (the lock check). */
   beforePack?: () => Promise<void>;
+  /**
+   * Called with each new pack once it is durable, so its index entries can be written out as the
+   * repack goes (memory stays bounded however much is repacked).
+   */
+  onPackWritten?: (pack: IndexPack) => Promise<void>;
   onProgress?: (p: RepackProgress) => void;
 }
 
 export interface RepackResult {
-  /** The new packs, durable, with their entries (for the new index). */
-  newPacks: IndexPack[];
+  packsWritten: number;
   bytesWritten: number;
   blobsCopied: number;
 }
@@ -46,7 +50,7 @@ export async function repackPacks(
   claims: Int32Array,
   opts: RepackOptions = {},
 ): Promise<RepackResult> {
-  const result: RepackResult = { newPacks: [], bytesWritten: 0, blobsCopied: 0 };
+  const result: RepackResult = { packsWritten: 0, bytesWritten: 0, blobsCopied: 0 };
   const writers: Record<BlobType, PackWriter> = {
     [BlobType.Data]: new PackWriter(repo.backend, repo.crypt),
     [BlobType.Tree]: new PackWriter(repo.backend, repo.crypt),
@@ -56,9 +60,10 @@ export async function repackPacks(
     if (w.count === 0) return;
     writers[type] = new PackWriter(repo.backend, repo.crypt);
     const done = await w.finish(); // durable under its final name before any index names it (invariant 1)
-    result.newPacks.push({ packId: done.packId, entries: done.entries });
+    result.packsWritten++;
     result.bytesWritten += done.size;
     crashPoint('prune-pack-written');
+    await opts.onPackWritten?.({ packId: done.packId, entries: done.entries });
   };
   const progress: RepackProgress = { packsDone: 0, packsTotal: packs.length, bytesRead: 0, blobsCopied: 0 };
 
