@@ -38,7 +38,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--retry-lock <duration>', 'when the repository is locked, retry this long (30s, 5m, 1h)')
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ writeErr: () => undefined });
+    // Commander's own error lines are replaced by ours (one line, JSON aware); help text still goes out.
+    .configureOutput({ writeErr: (str) => (str.startsWith('error:') ? undefined : process.stderr.write(str)) });
 
   const run =
     (action: Action) =>
@@ -55,7 +56,12 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
+      if (e.code === 'commander.help') {
+        // A command group without its subcommand: help went to stderr; that is a usage error.
+        if (e.exitCode === 0) return EXIT.ok;
+        return fail(wantsJson, { exit: EXIT.failure, code: 'invalid_argument', message: 'a subcommand is needed (see the help above)' });
+      }
       const message = e.message.replace(/^error: /, '');
       return fail(wantsJson, { exit: EXIT.failure, code: 'invalid_argument', message });
     }
