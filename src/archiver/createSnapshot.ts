@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { VERSION } from '../version.js';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InterruptedError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { BlobId, SnapshotId } from '../ids.js';
 import { BlobSaver } from '../repository/blobSaver.js';
 import type { Repository } from '../repository/repository.js';
@@ -79,6 +79,8 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
   const parentRoot = parent ? await loadParentDir(ctx, Buffer.from(parent.tree, 'hex') as BlobId) : undefined;
   const rootId = opts.stdin ? await saveStdinRoot(ctx, opts.stdin) : await saveRoot(ctx, paths, parentRoot);
   await saver.flush();
+  // An interrupt that came after the walk's last check still means "no new snapshot".
+  if (opts.signal?.aborted) throw new InterruptedError();
   const c = ctx.counters;
   const summary: CreateSummary = {
     snapshot_id: null,
@@ -184,7 +186,7 @@ async function saveStdinRoot(ctx: ArchiveContext, stdin: { stream: AsyncIterable
   const { content, size } = await saveChunks(ctx.repo, ctx.saver, chunkStream(stdin.stream, ctx.repo), (n) => {
     c.bytesRead += n;
     ctx.progress({ files: 0, dirs: 0, bytesRead: c.bytesRead, current: stdin.filename });
-  });
+  }, ctx.signal);
   const nowNs = BigInt(Date.now()) * 1_000_000n;
   const entry: TreeEntry = {
     name,

@@ -127,7 +127,7 @@ export async function completeFile(ctx: ArchiveContext, full: Buffer, entry: Tre
       const { content, size } = await saveFile(ctx.repo, ctx.saver, full, (n) => {
         c.bytesRead += n;
         ctx.progress({ files: c.filesNew + c.filesChanged + c.filesUnmodified, dirs: c.dirs, bytesRead: c.bytesRead, current });
-      });
+      }, ctx.signal);
       Object.assign(entry, content);
       // The file may have grown or shrunk since lstat: record what was read.
       entry.size = BigInt(size);

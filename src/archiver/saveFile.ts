@@ -3,20 +3,28 @@
 
 import { promises as fs } from 'node:fs';
 import { chunkFile, StreamChunker } from '../chunker/index.js';
+import { InterruptedError } from '../errors.js';
 import { BlobType, type BlobId } from '../ids.js';
 import { encodeChunkListBlob, INLINE_CHUNK_LIMIT, splitChunkList } from '../tree/index.js';
 import type { Repository } from '../repository/repository.js';
 import type { BlobSaver } from '../repository/blobSaver.js';
+
+/** Read size per file: large enough for sequential throughput, small enough for several files at once. */
+const FILE_READ_BYTES = 1024 * 1024;
 
 export interface FileContent {
   chunks?: BlobId[];
   chunkList?: BlobId[];
 }
 
-export async function saveChunks(repo: Repository, saver: BlobSaver, chunks: AsyncIterable<Buffer>, onBytes: (n: number) => void): Promise<{ content: FileContent; size: number }> {
+export async function saveChunks(
+  repo: Repository, saver: BlobSaver, chunks: AsyncIterable<Buffer>, onBytes: (n: number) => void, signal?: AbortSignal,
+): Promise<{ content: FileContent; size: number }> {
   const ids: BlobId[] = [];
   let size = 0;
   for await (const chunk of chunks) {
+    // Checked per chunk, not per file: one large file must not hold off an interrupt for minutes.
+    if (signal?.aborted) throw new InterruptedError();
     const id = repo.idHasher.hash(chunk);
     // The chunk is a view into the reader's buffer: copy it only when it is new and must be kept.
     if (!(await saver.has(id))) await saver.save(BlobType.Data, id, Buffer.from(chunk));
@@ -39,11 +47,13 @@ export async function contentFromIds(repo: Repository, saver: BlobSaver, ids: Bl
   return { chunkList: list };
 }
 
-export async function saveFile(repo: Repository, saver: BlobSaver, path: Buffer, onBytes: (n: number) => void): Promise<{ content: FileContent; size: number }> {
+export async function saveFile(
+  repo: Repository, saver: BlobSaver, path: Buffer, onBytes: (n: number) => void, signal?: AbortSignal,
+): Promise<{ content: FileContent; size: number }> {
   const fh = await fs.open(path, 'r');
   try {
     const p = repo.config.chunker;
-    return await saveChunks(repo, saver, chunkFile(fh, p, repo.gear), onBytes);
+    return await saveChunks(repo, saver, chunkFile(fh, p, repo.gear, FILE_READ_BYTES), onBytes, signal);
   } finally {
     await fh.close();
   }

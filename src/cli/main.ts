@@ -47,7 +47,9 @@ export async function main(argv: string[]): Promise<number> {
       const cmd = args[args.length - 1] as Command;
       const ctx = new CliContext(cmd.optsWithGlobals() as GlobalOptions, controller.signal);
       const code = await action(ctx, ...args.slice(0, -1));
-      if (controller.signal.aborted) throw new InterruptedError();
+      // A command that finished (the core throws InterruptedError when it stops early) has printed
+      // its result: a signal that came in its last moments does not turn that into exit 130 with a
+      // second, contradicting document on stdout.
       exitCode = code ?? EXIT.ok;
     };
   registerCommands(program, run);

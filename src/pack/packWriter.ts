@@ -50,13 +50,17 @@ export class PackWriter {
   /** Encrypt, write durably under the final name (the backend fsyncs), and report the entries. */
   async finish(): Promise<FinishedPack> {
     const cipher = this.crypt.newPackCipher();
-    const order = cipher ? shuffled(this.blobs) : this.blobs;
+    const order = cipher ? shuffled(this.blobs) : this.blobs.slice();
+    this.blobs.length = 0;
     const parts: Buffer[] = [];
     if (cipher) parts.push(cipher.salt);
     let offset = this.crypt.packPrefixBytes;
     const entries: PackEntry[] = [];
-    for (const b of order) {
+    for (let i = 0; i < order.length; i++) {
+      const b = order[i]!;
       const stored = cipher ? cipher.encryptAt(offset, b.bytes) : b.bytes;
+      // Let each plaintext go as soon as its ciphertext exists: a pack is held once, not twice.
+      order[i] = undefined as unknown as PendingBlob;
       parts.push(stored);
       entries.push({ id: b.id, type: b.type, codec: b.codec, offset, storedLength: stored.length, rawLength: b.rawLength });
       offset += stored.length;
@@ -69,7 +73,6 @@ export class PackWriter {
     const size = offset + storedHeader.length + HEADER_LENGTH_BYTES;
     const packId = asPackId(objectName(parts));
     await this.backend.put(packObjectName(packId), parts);
-    this.blobs.length = 0;
     this.bytes = 0;
     return { packId, entries, size };
   }

@@ -18,7 +18,7 @@ export const INDEX_FLUSH_PACKS = 16;
 /** The same bound in bytes at the default pack size, for writers that batch index files by bytes. */
 export const INDEX_FLUSH_BYTES = 256 * 1024 * 1024;
 /** Pack writes (encrypt + write + fsync) in flight while the next pack fills. */
-const MAX_PACK_WRITES = 2;
+const MAX_PACK_WRITES = 1;
 
 export interface SaverStats {
   blobsNew: number;
@@ -63,6 +63,9 @@ export class BlobSaver {
    */
   async save(type: BlobType, id: BlobId, plain: Buffer): Promise<boolean> {
     this.throwIfFailed();
+    // Backpressure on pack writes too: only the job that filled a pack waits in finishPack, so
+    // without this the others would go on filling (and holding) more packs.
+    while (this.packWrites.size > MAX_PACK_WRITES) await Promise.race(this.packWrites);
     const index = await this.repo.index();
     // Check and claim with no await in between: concurrent files may carry the same chunk.
     if (this.hasSync(index, id)) return false;

@@ -141,6 +141,8 @@ async function restoreEntry(st: RestoreState, e: TreeEntry, target: Buffer, rel:
     case EntryType.File: {
       st.opts.progress?.({ files: st.sum.files, bytes: st.sum.bytes_written, current: rel });
       await writeFileContent(st.repo, e, target, rel, (n) => {
+        // Per chunk: a large file must not hold off an interrupt until it is written whole.
+        if (st.opts.signal?.aborted) throw new InterruptedError();
         st.sum.bytes_written += n;
         st.opts.progress?.({ files: st.sum.files, bytes: st.sum.bytes_written, current: rel });
       });

@@ -123,6 +123,7 @@ describe('locks', () => {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     children.push(create);
+    create.stdin!.on('error', () => undefined); // the write may still be in flight when the process is killed
     create.stdin!.write(randomBytes(1 << 20));
     await waitFor('the create to take its lock', () => locks(sb).length === 1);
     create.kill('SIGKILL');

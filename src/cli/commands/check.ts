@@ -34,7 +34,7 @@ async function checkCommand(ctx: CliContext, o: CheckCliOptions): Promise<number
         readData,
         signal: ctx.signal,
         progress: (p) => {
-          if (p.phase === 'read-data') view.update({ files: p.packs, bytes: p.bytes, totalBytes: p.totalBytes, current: p.current });
+          if (p.phase === 'read-data') view.update({ files: p.packs, unit: 'packs', bytes: p.bytes, totalBytes: p.totalBytes, current: p.current });
         },
       });
     } finally {

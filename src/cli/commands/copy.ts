@@ -66,7 +66,7 @@ export function registerCopy(program: Command, run: Run): void {
               snapshots,
               signal: ctx.signal,
               beforeSnapshotWrite: () => lock.check(),
-              progress: (p) => view.update({ files: p.snapshotsDone, bytes: p.bytesCopied, current: p.current }),
+              progress: (p) => view.update({ files: p.snapshotsDone, unit: 'snapshots', bytes: p.bytesCopied, current: p.current }),
             });
             view.stop();
             if (ctx.json) {

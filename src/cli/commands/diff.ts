@@ -34,7 +34,7 @@ export function registerDiff(program: Command, run: Run): void {
         try {
           totals = await diffSnapshots(repo, a, b, {
             onItem: (it) => items.push(it),
-            progress: (p) => view.update({ files: p.entries, current: p.current }),
+            progress: (p) => view.update({ files: p.entries, unit: 'entries', current: p.current }),
             signal: ctx.signal,
           });
         } finally {

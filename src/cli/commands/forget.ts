@@ -113,7 +113,7 @@ export function registerForget(program: Command, run: Run): void {
         }
         printGroups(ctx, plan.groups, dryRun);
         const n = plan.remove.length;
-        ctx.say(`${dryRun ? 'would remove' : 'removed'} ${n} snapshot${n === 1 ? '' : 's'}, kept ${plan.remaining.length}; run 'snap prune' to free their data`);
+        ctx.say(`${dryRun ? 'would remove' : 'removed'} ${n} snapshot${n === 1 ? '' : 's'}, ${dryRun ? 'would keep' : 'kept'} ${plan.remaining.length}; run 'snap prune' to free their data`);
       });
     }),
   );

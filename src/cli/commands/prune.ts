@@ -21,6 +21,9 @@ const PHASE_LABEL: Record<PruneProgress['phase'], string> = {
   'delete-index': 'deleting old index files',
   'delete-packs': 'deleting packs',
 };
+const PHASE_UNIT: Record<PruneProgress['phase'], string> = {
+  walk: 'trees', scan: 'index files', repack: 'packs', index: 'packs', 'delete-index': 'index files', 'delete-packs': 'packs',
+};
 
 export function registerPrune(program: Command, run: Run): void {
   addPolicyOptions(
@@ -51,7 +54,7 @@ async function pruneCommand(ctx: CliContext, o: PruneCliOptions): Promise<void> 
         dryRun,
         checkLock,
         signal: ctx.signal,
-        onProgress: (p) => view.update({ files: p.done, bytes: p.bytes, current: PHASE_LABEL[p.phase] }),
+        onProgress: (p) => view.update({ files: p.done, unit: PHASE_UNIT[p.phase], bytes: p.bytes, current: PHASE_LABEL[p.phase] }),
       });
     } finally {
       view.stop();
@@ -101,7 +104,7 @@ function printReport(ctx: CliContext, r: PruneReport, verbose: boolean): void {
       [`${would}delete`, String(by('delete').length), size(bytes(by('delete')))],
       [`${would}repack`, String(by('repack').length), size(bytes(by('repack')))],
       ['keep', String(by('keep').length), size(bytes(by('keep')))],
-    ]),
+    ], [1, 2]),
   );
   const limit = Number.isFinite(plan.maxUnusedBytes) ? size(plan.maxUnusedBytes) : 'unlimited';
   ctx.say(`used data ${size(plan.usedBytes)}; unused ${size(plan.unusedBytesBefore)} before, ${size(plan.unusedBytesAfter)} after (limit ${limit})`);

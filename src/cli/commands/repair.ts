@@ -38,7 +38,7 @@ async function repairIndexCommand(ctx: CliContext, o: { readData?: boolean }): P
       r = await repairIndex(repo, {
         readData: o.readData,
         signal: ctx.signal,
-        progress: (p) => view.update({ files: p.packs, bytes: p.bytes, totalBytes: p.totalBytes, current: p.current }),
+        progress: (p) => view.update({ files: p.packs, unit: 'packs', bytes: p.bytes, totalBytes: p.totalBytes, current: p.current }),
       });
     } finally {
       view.stop();

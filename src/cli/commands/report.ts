@@ -36,7 +36,7 @@ export function registerReport(program: Command, run: Run): void {
         try {
           data = await gatherReport(repo, snaps, {
             pricePerGbMonth: price, exact: o.exact, signal: ctx.signal,
-            progress: (p) => view.update({ files: p.entries, bytes: p.logicalBytes, current: p.current }),
+            progress: (p) => view.update({ files: p.entries, unit: 'entries', bytes: p.logicalBytes, current: p.current }),
           });
         } finally {
           view.stop();

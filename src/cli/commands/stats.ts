@@ -62,7 +62,7 @@ async function statsCommand(ctx: CliContext, selectors: string[], o: StatsCliOpt
     const snaps = await chooseSnapshots(repo, selectors, { hosts: o.host, tags: o.tag, paths: o.path });
     const view = ctx.progress('stats');
     const progress = (p: { entries: number; logicalBytes: number; current: string }) =>
-      view.update({ files: p.entries, bytes: p.logicalBytes, current: p.current });
+      view.update({ files: p.entries, unit: 'entries', bytes: p.logicalBytes, current: p.current });
     if (o.growth) {
       let g;
       try {
