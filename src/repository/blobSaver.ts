@@ -7,6 +7,7 @@ import { BlobType, type BlobId } from '../ids.js';
 import { encodeBlob } from '../pack/codec.js';
 import { PackWriter } from '../pack/packWriter.js';
 import { crashPoint } from './crashPoint.js';
+import { Limiter } from './limiter.js';
 import type { IndexPack } from '../index/indexFormat.js';
 import type { IndexCache } from '../index/indexCache.js';
 import type { Repository } from './repository.js';
@@ -30,11 +31,11 @@ export interface SaverStats {
 
 export class BlobSaver {
   private readonly pending = new Set<string>();
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly compressions = new Limiter(MAX_INFLIGHT);
+  private readonly packSlots = new Limiter(MAX_PACK_WRITES);
   private readonly writers: Record<BlobType, PackWriter>;
   private unindexed: IndexPack[] = [];
   private unindexedBytes = 0;
-  private readonly packWrites = new Set<Promise<void>>();
   private indexChain: Promise<void> = Promise.resolve();
   private failure: unknown;
   private readonly indexFlushBytes: number;
@@ -59,23 +60,22 @@ export class BlobSaver {
 
   /**
    * Save a blob unless it is known. `plain` must not be modified afterwards (it is compressed later).
-   * Resolves once the blob is queued; waits only when too many compressions are in flight.
+   * Resolves once the blob is queued; waits while all compression slots are taken. A job keeps its
+   * slot until its blob is in a pack (including waiting for a pack write), so the slots bound the
+   * whole pipeline: a few blobs compressing, one pack filling, one being written.
    */
   async save(type: BlobType, id: BlobId, plain: Buffer): Promise<boolean> {
     this.throwIfFailed();
-    // Backpressure on pack writes too: only the job that filled a pack waits in finishPack, so
-    // without this the others would go on filling (and holding) more packs.
-    while (this.packWrites.size > MAX_PACK_WRITES) await Promise.race(this.packWrites);
     const index = await this.repo.index();
     // Check and claim with no await in between: concurrent files may carry the same chunk.
     if (this.hasSync(index, id)) return false;
     this.pending.add(id.toString('base64'));
-    const job = this.compressAndAdd(type, id, plain).catch((e) => {
-      this.failure ??= e;
-    });
-    this.inflight.add(job);
-    void job.finally(() => this.inflight.delete(job));
-    if (this.inflight.size >= MAX_INFLIGHT) await Promise.race(this.inflight);
+    await this.compressions.acquire();
+    this.compressAndAdd(type, id, plain)
+      .catch((e) => {
+        this.failure ??= e;
+      })
+      .finally(() => this.compressions.release());
     return true;
   }
 
@@ -91,29 +91,34 @@ export class BlobSaver {
       this.stats.treeBytesStored += bytes.length + tag;
     }
     if (this.dryRun) return;
-    const w = this.writers[type];
-    w.add(id, type, codec, bytes, plain.length);
-    if (w.size >= this.repo.config.pack_size) await this.finishPack(type);
+    this.writers[type].add(id, type, codec, bytes, plain.length);
+    if (this.writers[type].size >= this.repo.config.pack_size) await this.finishPack(type);
   }
 
+  /** Hand the filling pack to a writer slot; waits while the previous pack is still being written. */
   private async finishPack(type: BlobType): Promise<void> {
+    await this.packSlots.acquire();
     const w = this.writers[type];
-    if (w.count === 0) return;
+    // Another job may have taken this pack while we waited for the slot.
+    if (w.count === 0 || (w.size < this.repo.config.pack_size && !this.flushing)) {
+      this.packSlots.release();
+      return;
+    }
     this.writers[type] = new PackWriter(this.repo.backend, this.repo.crypt);
-    const write = w.finish().then(async (done) => {
-      crashPoint('pack-written');
-      this.unindexed.push({ packId: done.packId, entries: done.entries });
-      this.unindexedBytes += done.size;
-      if (this.unindexedBytes >= this.indexFlushBytes) await this.queueIndexWrite();
-    });
-    const tracked = write.catch((e) => {
-      this.failure ??= e;
-    });
-    this.packWrites.add(tracked);
-    void tracked.finally(() => this.packWrites.delete(tracked));
-    // A few packs may be written (and fsynced) while the next fills; beyond that, wait (bounded memory).
-    while (this.packWrites.size > MAX_PACK_WRITES) await Promise.race(this.packWrites);
+    w.finish()
+      .then(async (done) => {
+        crashPoint('pack-written');
+        this.unindexed.push({ packId: done.packId, entries: done.entries });
+        this.unindexedBytes += done.size;
+        if (this.unindexedBytes >= this.indexFlushBytes) await this.queueIndexWrite();
+      })
+      .catch((e) => {
+        this.failure ??= e;
+      })
+      .finally(() => this.packSlots.release());
   }
+
+  private flushing = false;
 
   private queueIndexWrite(): Promise<void> {
     this.indexChain = this.indexChain.then(() => this.writeIndex());
@@ -133,12 +138,14 @@ export class BlobSaver {
 
   /** Finish every pack and write the last index file: after this, every saved blob is durable and indexed. */
   async flush(): Promise<void> {
-    while (this.inflight.size) await Promise.all([...this.inflight]);
+    await this.compressions.idle();
     this.throwIfFailed();
     if (this.dryRun) return;
+    this.flushing = true;
     await this.finishPack(BlobType.Data);
     await this.finishPack(BlobType.Tree);
-    while (this.packWrites.size) await Promise.all([...this.packWrites]);
+    this.flushing = false;
+    await this.packSlots.idle();
     this.throwIfFailed();
     await this.queueIndexWrite();
   }
