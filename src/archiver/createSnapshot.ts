@@ -77,8 +77,14 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
     signal: opts.signal,
   };
   const parentRoot = parent ? await loadParentDir(ctx, Buffer.from(parent.tree, 'hex') as BlobId) : undefined;
-  const rootId = opts.stdin ? await saveStdinRoot(ctx, opts.stdin) : await saveRoot(ctx, paths, parentRoot);
-  await saver.flush();
+  let rootId: BlobId;
+  try {
+    rootId = opts.stdin ? await saveStdinRoot(ctx, opts.stdin) : await saveRoot(ctx, paths, parentRoot);
+    await saver.flush();
+  } catch (e) {
+    await saver.abort();
+    throw e;
+  }
   // An interrupt that came after the walk's last check still means "no new snapshot".
   if (opts.signal?.aborted) throw new InterruptedError();
   const c = ctx.counters;

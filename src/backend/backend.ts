@@ -7,6 +7,10 @@ export interface Backend {
   readonly location: string;
   /** Write an object durably: on return it exists under its final name (temp + fsync + rename + dir fsync locally). */
   put(name: string, data: Buffer | Buffer[]): Promise<void>;
+  /** A local directory for staging files that putFile then stores (for the local backend: inside the repository, so it is a rename). */
+  stageDir(): Promise<string>;
+  /** Store a staged local file durably under `name` and remove the staged file. */
+  putFile(name: string, file: string): Promise<void>;
   /** Read a whole object; NotFoundError when missing. */
   get(name: string): Promise<Buffer>;
   /** Read `length` bytes at `offset`. */

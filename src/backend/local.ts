@@ -64,6 +64,32 @@ export class LocalBackend implements Backend {
     }
   }
 
+  async stageDir(): Promise<string> {
+    const dir = path.join(this.location, 'data');
+    await this.ensureDir(dir);
+    return dir;
+  }
+
+  /** Staging files are named with the temp prefix (never listed); the caller has fsynced the file. */
+  async putFile(name: string, file: string): Promise<void> {
+    const target = this.full(name);
+    this.forget(name);
+    const dir = path.dirname(target);
+    await this.ensureDir(dir);
+    try {
+      await fs.rename(file, target);
+      await fsyncDir(dir);
+    } catch (e) {
+      await fs.rm(file, { force: true }).catch(() => undefined);
+      throw wrap(e, target);
+    }
+  }
+
+  /** A staging file name inside `dir` that list() never shows. */
+  static stageName(dir: string): string {
+    return path.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
+  }
+
   async get(name: string): Promise<Buffer> {
     try {
       return await fs.readFile(this.full(name));

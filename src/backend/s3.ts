@@ -7,6 +7,9 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Backend } from './backend.js';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidArgumentError, NotFoundError, StorageError } from '../errors.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
@@ -106,6 +109,21 @@ export class S3Backend implements Backend {
       // Someone made it meanwhile (or it was ours all along on a server whose HEAD said otherwise).
       if (errorName(e) === 'BucketAlreadyOwnedByYou') return;
       throw this.wrap(e, 'create bucket', '');
+    }
+  }
+
+  /** Packs are staged in the machine's temp directory, then uploaded whole. */
+  async stageDir(): Promise<string> {
+    const dir = join(tmpdir(), 'snap-stage');
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async putFile(name: string, file: string): Promise<void> {
+    try {
+      await this.put(name, await readFile(file));
+    } finally {
+      await rm(file, { force: true });
     }
   }
 

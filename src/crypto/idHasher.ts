@@ -46,3 +46,16 @@ export function objectName(stored: Buffer | readonly Buffer[]): string {
   for (const part of stored) nameHasher.update(part);
   return nameHasher.digestBuffer().toString('hex');
 }
+
+/** objectName computed incrementally, for objects written piece by piece (packs staged on disk). */
+export class ObjectNameHasher {
+  private readonly hasher = new Blake3Hasher();
+
+  update(part: Buffer): void {
+    this.hasher.update(part);
+  }
+
+  digestHex(): string {
+    return this.hasher.digestBuffer().toString('hex');
+  }
+}

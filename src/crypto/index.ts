@@ -33,5 +33,5 @@ export {
   openObject,
   PackCipher,
 } from './objectCipher.js';
-export { IdHasher, hashHex, objectName } from './idHasher.js';
+export { IdHasher, ObjectNameHasher, hashHex, objectName } from './idHasher.js';
 export { GEAR_BYTES, deriveGearBytes } from './gear.js';

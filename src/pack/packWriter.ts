@@ -1,22 +1,16 @@
-// Builds one pack in memory and stores it. Blobs arrive compressed; encryption happens when the pack
-// is finished, because the GCM nonce is the blob's final offset. In an encrypted repository the blob
-// order is shuffled so that a pack's layout does not mirror the layout of the files it came from.
+// Builds one pack, staged in a file beside its final place, and stores it. Each blob is encrypted at
+// the offset it will have (the GCM nonce) and written there as it arrives, so a pack being filled
+// costs disk, not memory; the pack id (BLAKE3 of the bytes) is computed as the bytes go out.
 
-import { randomInt } from 'node:crypto';
+import { promises as fs, constants as fsc } from 'node:fs';
 import type { Backend } from '../backend/backend.js';
-import { objectName } from '../crypto/index.js';
+import { LocalBackend } from '../backend/local.js';
+import { ObjectNameHasher } from '../crypto/index.js';
 import { asPackId, type BlobId, type BlobType, type PackId } from '../ids.js';
 import type { Crypt } from '../repository/crypt.js';
+import type { PackCipher } from '../crypto/index.js';
 import type { Codec } from './codec.js';
 import { encodePackHeader, HEADER_LENGTH_BYTES, packObjectName, type PackEntry } from './packFormat.js';
-
-interface PendingBlob {
-  id: BlobId;
-  type: BlobType;
-  codec: Codec;
-  bytes: Buffer;
-  rawLength: number;
-}
 
 export interface FinishedPack {
   packId: PackId;
@@ -25,64 +19,92 @@ export interface FinishedPack {
 }
 
 export class PackWriter {
-  private readonly blobs: PendingBlob[] = [];
-  private bytes = 0;
+  private readonly entries: PackEntry[] = [];
+  private readonly hasher = new ObjectNameHasher();
+  private readonly cipher: PackCipher | undefined;
+  private offset: number;
+  private payload = 0;
+  private file: Promise<{ path: string; fh: fs.FileHandle }> | undefined;
+  private readonly writes: Array<Promise<unknown>> = [];
 
   constructor(
     private readonly backend: Backend,
-    private readonly crypt: Crypt,
-  ) {}
-
-  add(id: BlobId, type: BlobType, codec: Codec, bytes: Buffer, rawLength: number): void {
-    this.blobs.push({ id, type, codec, bytes, rawLength });
-    this.bytes += bytes.length;
+    crypt: Crypt,
+  ) {
+    this.cipher = crypt.newPackCipher();
+    this.offset = crypt.packPrefixBytes;
   }
 
   /** Payload bytes so far (before encryption overhead). */
   get size(): number {
-    return this.bytes;
+    return this.payload;
   }
 
   get count(): number {
-    return this.blobs.length;
+    return this.entries.length;
   }
 
-  /** Encrypt, write durably under the final name (the backend fsyncs), and report the entries. */
+  private open(): Promise<{ path: string; fh: fs.FileHandle }> {
+    this.file ??= (async () => {
+      const path = LocalBackend.stageName(await this.backend.stageDir());
+      const fh = await fs.open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+      if (this.cipher) {
+        this.hasher.update(this.cipher.salt);
+        await fh.write(this.cipher.salt, 0, this.cipher.salt.length, 0);
+      }
+      return { path, fh };
+    })();
+    return this.file;
+  }
+
+  /** Encrypt the blob at its offset and write it there; resolves when the bytes are written. */
+  async add(id: BlobId, type: BlobType, codec: Codec, bytes: Buffer, rawLength: number): Promise<void> {
+    const { fh } = await this.open();
+    // From here to the write call nothing awaits: offsets, hashing and entries stay in file order.
+    const offset = this.offset;
+    const stored = this.cipher ? this.cipher.encryptAt(offset, bytes) : bytes;
+    this.offset += stored.length;
+    this.payload += bytes.length;
+    this.hasher.update(stored);
+    this.entries.push({ id, type, codec, offset, storedLength: stored.length, rawLength });
+    const write = writeAt(fh, stored, offset);
+    this.writes.push(write);
+    await write;
+  }
+
+  /** Append the header, fsync, and store the pack under its final name (invariant 1). */
   async finish(): Promise<FinishedPack> {
-    const cipher = this.crypt.newPackCipher();
-    const order = cipher ? shuffled(this.blobs) : this.blobs.slice();
-    this.blobs.length = 0;
-    const parts: Buffer[] = [];
-    if (cipher) parts.push(cipher.salt);
-    let offset = this.crypt.packPrefixBytes;
-    const entries: PackEntry[] = [];
-    for (let i = 0; i < order.length; i++) {
-      const b = order[i]!;
-      const stored = cipher ? cipher.encryptAt(offset, b.bytes) : b.bytes;
-      // Let each plaintext go as soon as its ciphertext exists: a pack is held once, not twice.
-      order[i] = undefined as unknown as PendingBlob;
-      parts.push(stored);
-      entries.push({ id: b.id, type: b.type, codec: b.codec, offset, storedLength: stored.length, rawLength: b.rawLength });
-      offset += stored.length;
+    const { path, fh } = await this.open();
+    let tail: Buffer;
+    try {
+      await Promise.all(this.writes);
+      const header = encodePackHeader(this.entries);
+      const storedHeader = this.cipher ? this.cipher.encryptAt(this.offset, header) : header;
+      const len = Buffer.alloc(HEADER_LENGTH_BYTES);
+      len.writeUInt32LE(storedHeader.length);
+      tail = Buffer.concat([storedHeader, len]);
+      this.hasher.update(tail);
+      await writeAt(fh, tail, this.offset);
+      await fh.sync();
+    } finally {
+      await fh.close();
     }
-    const header = encodePackHeader(entries);
-    const storedHeader = cipher ? cipher.encryptAt(offset, header) : header;
-    const len = Buffer.alloc(HEADER_LENGTH_BYTES);
-    len.writeUInt32LE(storedHeader.length);
-    parts.push(storedHeader, len);
-    const size = offset + storedHeader.length + HEADER_LENGTH_BYTES;
-    const packId = asPackId(objectName(parts));
-    await this.backend.put(packObjectName(packId), parts);
-    this.bytes = 0;
-    return { packId, entries, size };
+    const size = this.offset + tail.length;
+    const packId = asPackId(this.hasher.digestHex());
+    await this.backend.putFile(packObjectName(packId), path);
+    return { packId, entries: this.entries, size };
+  }
+
+  /** Drop a staged pack that will not be finished (dry runs, failures). */
+  async discard(): Promise<void> {
+    if (!this.file) return;
+    const { path, fh } = await this.file;
+    await fh.close().catch(() => undefined);
+    await fs.rm(path, { force: true });
   }
 }
 
-function shuffled<T>(items: T[]): T[] {
-  const a = items.slice();
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
+async function writeAt(fh: fs.FileHandle, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) done += (await fh.write(buf, done, buf.length - done, position + done)).bytesWritten;
 }

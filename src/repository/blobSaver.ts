@@ -8,6 +8,7 @@ import { encodeBlob } from '../pack/codec.js';
 import { PackWriter } from '../pack/packWriter.js';
 import { crashPoint } from './crashPoint.js';
 import { Limiter } from './limiter.js';
+import { randomInt } from 'node:crypto';
 import type { IndexPack } from '../index/indexFormat.js';
 import type { IndexCache } from '../index/indexCache.js';
 import type { Repository } from './repository.js';
@@ -18,7 +19,13 @@ const MAX_INFLIGHT = 8;
 export const INDEX_FLUSH_PACKS = 16;
 /** The same bound in bytes at the default pack size, for writers that batch index files by bytes. */
 export const INDEX_FLUSH_BYTES = 256 * 1024 * 1024;
-/** Pack writes (encrypt + write + fsync) in flight while the next pack fills. */
+/**
+ * Data packs filled at once in an encrypted repository, each blob going to a random one, so that a
+ * pack's layout does not mirror the layout of the files it came from (with a public order, chunk
+ * sizes alone could fingerprint known files). Packs are staged on disk, so this costs no memory.
+ */
+const SPREAD_PACKS = 4;
+/** Pack writes (header + fsync + rename) in flight while others fill. */
 const MAX_PACK_WRITES = 1;
 
 export interface SaverStats {
@@ -33,7 +40,8 @@ export class BlobSaver {
   private readonly pending = new Set<string>();
   private readonly compressions = new Limiter(MAX_INFLIGHT);
   private readonly packSlots = new Limiter(MAX_PACK_WRITES);
-  private readonly writers: Record<BlobType, PackWriter>;
+  /** Open packs per blob type; several for data in an encrypted repository (see SPREAD_PACKS). */
+  private readonly writers: Record<BlobType, PackWriter[]>;
   private unindexed: IndexPack[] = [];
   private unindexedBytes = 0;
   private indexChain: Promise<void> = Promise.resolve();
@@ -46,7 +54,11 @@ export class BlobSaver {
     private readonly dryRun = false,
   ) {
     this.indexFlushBytes = INDEX_FLUSH_PACKS * repo.config.pack_size;
-    this.writers = { [BlobType.Data]: new PackWriter(repo.backend, repo.crypt), [BlobType.Tree]: new PackWriter(repo.backend, repo.crypt) };
+    const spread = repo.crypt.encrypted ? SPREAD_PACKS : 1;
+    this.writers = {
+      [BlobType.Data]: Array.from({ length: spread }, () => new PackWriter(repo.backend, repo.crypt)),
+      [BlobType.Tree]: [new PackWriter(repo.backend, repo.crypt)],
+    };
   }
 
   /** Whether the repository (or this run) already has the blob. */
@@ -91,20 +103,21 @@ export class BlobSaver {
       this.stats.treeBytesStored += bytes.length + tag;
     }
     if (this.dryRun) return;
-    this.writers[type].add(id, type, codec, bytes, plain.length);
-    if (this.writers[type].size >= this.repo.config.pack_size) await this.finishPack(type);
+    const slot = randomInt(this.writers[type].length);
+    const w = this.writers[type][slot]!;
+    await w.add(id, type, codec, bytes, plain.length);
+    if (w.size >= this.repo.config.pack_size) await this.finishPack(type, slot, w);
   }
 
-  /** Hand the filling pack to a writer slot; waits while the previous pack is still being written. */
-  private async finishPack(type: BlobType): Promise<void> {
+  /** Hand a full pack to the writer slot; waits while the previous pack is still being written. */
+  private async finishPack(type: BlobType, slot: number, w: PackWriter): Promise<void> {
     await this.packSlots.acquire();
-    const w = this.writers[type];
-    // Another job may have taken this pack while we waited for the slot.
-    if (w.count === 0 || (w.size < this.repo.config.pack_size && !this.flushing)) {
+    // Another job may have finished this pack while we waited for the slot.
+    if (this.writers[type][slot] !== w || w.count === 0) {
       this.packSlots.release();
       return;
     }
-    this.writers[type] = new PackWriter(this.repo.backend, this.repo.crypt);
+    this.writers[type][slot] = new PackWriter(this.repo.backend, this.repo.crypt);
     w.finish()
       .then(async (done) => {
         crashPoint('pack-written');
@@ -117,8 +130,6 @@ export class BlobSaver {
       })
       .finally(() => this.packSlots.release());
   }
-
-  private flushing = false;
 
   private queueIndexWrite(): Promise<void> {
     this.indexChain = this.indexChain.then(() => this.writeIndex());
@@ -141,13 +152,18 @@ export class BlobSaver {
     await this.compressions.idle();
     this.throwIfFailed();
     if (this.dryRun) return;
-    this.flushing = true;
-    await this.finishPack(BlobType.Data);
-    await this.finishPack(BlobType.Tree);
-    this.flushing = false;
+    for (const type of [BlobType.Data, BlobType.Tree]) {
+      for (const [slot, w] of this.writers[type].entries()) await this.finishPack(type, slot, w);
+    }
     await this.packSlots.idle();
     this.throwIfFailed();
     await this.queueIndexWrite();
+  }
+
+  /** After a failure: remove the staged packs that will never be finished. */
+  async abort(): Promise<void> {
+    await this.compressions.idle();
+    for (const list of Object.values(this.writers)) for (const w of list) await w.discard().catch(() => undefined);
   }
 
   private throwIfFailed(): void {

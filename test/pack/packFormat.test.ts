@@ -52,7 +52,7 @@ describe.each([['encrypted', true], ['unencrypted', false]])('a pack written and
     const blobs = [Buffer.from('alpha '.repeat(1000)), Buffer.from('beta'), Buffer.alloc(0), Buffer.from(Array.from({ length: 5000 }, (_, i) => i & 0xff))];
     for (let i = 0; i < blobs.length; i++) {
       const { codec, bytes } = await encodeBlob(blobs[i]!, { codec: 'zstd', level: 3 });
-      w.add(id(i), BlobType.Data, codec, bytes, blobs[i]!.length);
+      await w.add(id(i), BlobType.Data, codec, bytes, blobs[i]!.length);
     }
     const done = await w.finish();
     const files = readdirSync(path.join(dir, 'data', done.packId.slice(0, 2)));
