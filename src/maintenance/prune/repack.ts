@@ -73,7 +73,7 @@ export async function repackPacks(
     progress.bytesRead += pack.size;
     for (const b of keep) {
       const type = b.entry.type === BlobType.Tree ? BlobType.Tree : BlobType.Data;
-      writers[type].add(Buffer.from(b.entry.id) as BlobId, type, b.entry.codec, b.compressed, b.entry.rawLength);
+      await writers[type].add(Buffer.from(b.entry.id) as BlobId, type, b.entry.codec, b.compressed, b.entry.rawLength);
       if (writers[type].size >= repo.config.pack_size) await finish(type);
     }
     result.blobsCopied += keep.length;
