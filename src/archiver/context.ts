@@ -3,6 +3,7 @@
 import type { Repository } from '../repository/repository.js';
 import type { BlobSaver } from '../repository/blobSaver.js';
 import type { FileContent } from './saveFile.js';
+import type { ChunkWorkers } from './chunkWorkers.js';
 import type { UserGroupNames } from '../tree/index.js';
 import type { PathMatcher } from './excludes.js';
 
@@ -35,5 +36,7 @@ export interface ArchiveContext {
   /** Content already saved this run for multiply-linked inodes ("dev:ino"). */
   hardlinks: Map<string, FileContent>;
   progress: (p: CreateProgress) => void;
+  /** Chunking threads for big files (absent for --stdin). */
+  workers?: ChunkWorkers;
   signal?: AbortSignal;
 }

@@ -15,7 +15,8 @@ import { entryFromStat, EntryType, UserGroupNames, type TreeEntry } from '../tre
 import type { ArchiveContext, CreateProgress } from './context.js';
 import { compileExcludes } from './excludes.js';
 import { addNames, completeEntry, completeFile, fail, loadParentDir, saveTree, type ParentEntries } from './saveDir.js';
-import { chunkStream, saveChunks } from './saveFile.js';
+import { chunkStream, hashed, saveChunks } from './saveFile.js';
+import { ChunkWorkers } from './chunkWorkers.js';
 import { findParent } from './findParent.js';
 
 export interface CreateOptions {
@@ -78,12 +79,15 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
   };
   const parentRoot = parent ? await loadParentDir(ctx, Buffer.from(parent.tree, 'hex') as BlobId) : undefined;
   let rootId: BlobId;
+  ctx.workers = opts.stdin ? undefined : new ChunkWorkers(repo);
   try {
     rootId = opts.stdin ? await saveStdinRoot(ctx, opts.stdin) : await saveRoot(ctx, paths, parentRoot);
     await saver.flush();
   } catch (e) {
     await saver.abort();
     throw e;
+  } finally {
+    await ctx.workers?.close();
   }
   // An interrupt that came after the walk's last check still means "no new snapshot".
   if (opts.signal?.aborted) throw new InterruptedError();
@@ -189,7 +193,7 @@ async function saveStdinRoot(ctx: ArchiveContext, stdin: { stream: AsyncIterable
   const name = Buffer.from(stdin.filename);
   if (name.length === 0 || name.includes(0x2f) || name.includes(0)) throw new InvalidArgumentError(`--stdin-filename: not a valid file name: '${stdin.filename}'`);
   const c = ctx.counters;
-  const { content, size } = await saveChunks(ctx.repo, ctx.saver, chunkStream(stdin.stream, ctx.repo), (n) => {
+  const { content, size } = await saveChunks(ctx.repo, ctx.saver, hashed(ctx.repo, chunkStream(stdin.stream, ctx.repo)), (n) => {
     c.bytesRead += n;
     ctx.progress({ files: 0, dirs: 0, bytesRead: c.bytesRead, current: stdin.filename });
   }, ctx.signal);

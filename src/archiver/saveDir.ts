@@ -124,7 +124,7 @@ export async function completeFile(ctx: ArchiveContext, full: Buffer, entry: Tre
       Object.assign(entry, linked);
     } else {
       const current = full.toString();
-      const { content, size } = await saveFile(ctx.repo, ctx.saver, full, (n) => {
+      const { content, size } = await saveFile(ctx.repo, ctx.saver, full, entry.size, (n) => {
         c.bytesRead += n;
         ctx.progress({ files: c.filesNew + c.filesChanged + c.filesUnmodified, dirs: c.dirs, bytesRead: c.bytesRead, current });
       }, ctx.signal);

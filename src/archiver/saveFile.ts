@@ -8,6 +8,7 @@ import { BlobType, type BlobId } from '../ids.js';
 import { encodeChunkListBlob, INLINE_CHUNK_LIMIT, splitChunkList } from '../tree/index.js';
 import type { Repository } from '../repository/repository.js';
 import type { BlobSaver } from '../repository/blobSaver.js';
+import { WORKER_MIN_FILE_BYTES, type ChunkWorkers, type HashedChunk } from './chunkWorkers.js';
 
 /** Read size per file: large enough for sequential throughput, small enough for several files at once. */
 const FILE_READ_BYTES = 1024 * 1024;
@@ -18,21 +19,25 @@ export interface FileContent {
 }
 
 export async function saveChunks(
-  repo: Repository, saver: BlobSaver, chunks: AsyncIterable<Buffer>, onBytes: (n: number) => void, signal?: AbortSignal,
+  repo: Repository, saver: BlobSaver, chunks: AsyncIterable<HashedChunk>, onBytes: (n: number) => void, signal?: AbortSignal,
 ): Promise<{ content: FileContent; size: number }> {
   const ids: BlobId[] = [];
   let size = 0;
-  for await (const chunk of chunks) {
+  for await (const { id, data } of chunks) {
     // Checked per chunk, not per file: one large file must not hold off an interrupt for minutes.
     if (signal?.aborted) throw new InterruptedError();
-    const id = repo.idHasher.hash(chunk);
-    // The chunk is a view into the reader's buffer: copy it only when it is new and must be kept.
-    if (!(await saver.has(id))) await saver.save(BlobType.Data, id, Buffer.from(chunk));
+    // The chunk is a view into a reader's buffer: copy it only when it is new and must be kept.
+    if (!(await saver.has(id))) await saver.save(BlobType.Data, id, Buffer.from(data));
     ids.push(id);
-    size += chunk.length;
-    onBytes(chunk.length);
+    size += data.length;
+    onBytes(data.length);
   }
   return { content: await contentFromIds(repo, saver, ids), size };
+}
+
+/** Chunks with their ids, computed on this thread. */
+export async function* hashed(repo: Repository, chunks: AsyncIterable<Buffer>): AsyncGenerator<HashedChunk> {
+  for await (const data of chunks) yield { id: repo.idHasher.hash(data), data };
 }
 
 export async function contentFromIds(repo: Repository, saver: BlobSaver, ids: BlobId[]): Promise<FileContent> {
@@ -47,13 +52,17 @@ export async function contentFromIds(repo: Repository, saver: BlobSaver, ids: Bl
   return { chunkList: list };
 }
 
+/** A file's content. Big files go to a chunking worker (other cores); small ones are done here. */
 export async function saveFile(
-  repo: Repository, saver: BlobSaver, path: Buffer, onBytes: (n: number) => void, signal?: AbortSignal,
+  repo: Repository, saver: BlobSaver, path: Buffer, size: bigint, onBytes: (n: number) => void, signal?: AbortSignal, workers?: ChunkWorkers,
 ): Promise<{ content: FileContent; size: number }> {
+  if (workers && size >= BigInt(WORKER_MIN_FILE_BYTES)) {
+    return saveChunks(repo, saver, workers.chunks(path, FILE_READ_BYTES), onBytes, signal);
+  }
   const fh = await fs.open(path, 'r');
   try {
     const p = repo.config.chunker;
-    return await saveChunks(repo, saver, chunkFile(fh, p, repo.gear, FILE_READ_BYTES), onBytes, signal);
+    return await saveChunks(repo, saver, hashed(repo, chunkFile(fh, p, repo.gear, FILE_READ_BYTES)), onBytes, signal);
   } finally {
     await fh.close();
   }

@@ -1,0 +1,95 @@
+// The body of a chunking worker thread: reads one file at a time, cuts it with FastCDC, hashes each
+// chunk, and posts batches (ids, lengths, bytes) back. Runs beside the main thread, so reading,
+// chunking and hashing of several files use both cores while the main thread deduplicates and packs.
+
+import { parentPort } from 'node:worker_threads';
+import { promises as fs } from 'node:fs';
+import { chunkFile, type ChunkerParams } from '../chunker/index.js';
+import { IdHasher } from '../crypto/index.js';
+import type { WorkerControl, WorkerJob, WorkerMessage } from './chunkWorkerProtocol.js';
+
+/** A batch is posted when it holds this many bytes (one transfer per batch, not per chunk). */
+const BATCH_BYTES = 2 * 1024 * 1024;
+
+let hasher: IdHasher | undefined;
+/** Per job: batches the main thread is ready to take, and a waiter for more. */
+const credits = new Map<number, number>();
+const wakers = new Map<number, () => void>();
+const cancelled = new Set<number>();
+
+class Cancelled extends Error {}
+
+parentPort!.on('message', (msg: WorkerJob | WorkerControl) => {
+  if ('credit' in msg) {
+    credits.set(msg.job, (credits.get(msg.job) ?? 0) + msg.credit);
+    wakers.get(msg.job)?.();
+  } else if ('cancel' in msg) {
+    cancelled.add(msg.job);
+    wakers.get(msg.job)?.();
+  } else {
+    void runJob(msg);
+  }
+});
+
+async function waitForCredit(job: number): Promise<void> {
+  for (;;) {
+    if (cancelled.has(job)) throw new Cancelled();
+    const c = credits.get(job) ?? 0;
+    if (c > 0) {
+      credits.set(job, c - 1);
+      return;
+    }
+    await new Promise<void>((r) => wakers.set(job, r));
+  }
+}
+
+function post(msg: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(msg, transfer);
+}
+
+async function runJob(job: WorkerJob): Promise<void> {
+  hasher ??= new IdHasher(job.idKey ? Buffer.from(job.idKey) : undefined);
+  let fh;
+  try {
+    fh = await fs.open(Buffer.from(job.path), 'r');
+  } catch (e) {
+    return post({ job: job.id, error: errorOf(e) });
+  }
+  try {
+    let ids: Buffer[] = [];
+    let lengths: number[] = [];
+    let parts: Buffer[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      await waitForCredit(job.id);
+      const data = Buffer.concat(parts, bytes);
+      const idBuf = Buffer.concat(ids);
+      const ab = data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer;
+      post({ job: job.id, ids: idBuf, lengths: Uint32Array.from(lengths), data: ab }, [ab]);
+      ids = [];
+      lengths = [];
+      parts = [];
+      bytes = 0;
+    };
+    for await (const chunk of chunkFile(fh, job.params as ChunkerParams, job.gear, job.readSize)) {
+      ids.push(hasher.hash(chunk));
+      lengths.push(chunk.length);
+      parts.push(Buffer.from(chunk)); // the view is reused by the reader
+      bytes += chunk.length;
+      if (bytes >= BATCH_BYTES) await flush();
+    }
+    if (bytes > 0 || lengths.length > 0) await flush();
+    post({ job: job.id, done: true });
+  } catch (e) {
+    if (!(e instanceof Cancelled)) post({ job: job.id, error: errorOf(e) });
+  } finally {
+    credits.delete(job.id);
+    wakers.delete(job.id);
+    cancelled.delete(job.id);
+    await fh.close().catch(() => undefined);
+  }
+}
+
+function errorOf(e: unknown): { code?: string; message: string } {
+  return { code: (e as { code?: string }).code, message: (e as Error).message };
+}

@@ -1,0 +1,105 @@
+// A pool of chunking worker threads (chunkWorker.ts). Each file is chunked by one worker, start to
+// end, so cut points are those of whole-file chunking; several files run at once. Batches come back
+// with flow control (credits), so a worker never reads far ahead of what the main thread consumed.
+
+import { Worker } from 'node:worker_threads';
+import os from 'node:os';
+import type { BlobId } from '../ids.js';
+import type { Repository } from '../repository/repository.js';
+import type { WorkerJob, WorkerMessage } from './chunkWorkerProtocol.js';
+
+/** Batches a worker may have in flight for one file (each ~2 MiB). */
+const CREDITS_PER_JOB = 2;
+/** Workers: one per core, at most this many. */
+const MAX_WORKERS = 4;
+/** Files smaller than this are chunked on the main thread: a round trip costs more than the work. */
+export const WORKER_MIN_FILE_BYTES = 512 * 1024;
+
+export interface HashedChunk {
+  id: BlobId;
+  data: Buffer;
+}
+
+interface Pending {
+  queue: WorkerMessage[];
+  notify: (() => void) | undefined;
+  worker: Worker;
+}
+
+export class ChunkWorkers {
+  private readonly workers: Worker[];
+  private readonly load: number[];
+  private readonly jobs = new Map<number, Pending>();
+  private nextJob = 1;
+
+  constructor(private readonly repo: Repository, count = Math.min(MAX_WORKERS, os.availableParallelism())) {
+    this.workers = Array.from({ length: count }, () => {
+      const w = new Worker(new URL('./chunkWorker.js', import.meta.url));
+      w.on('message', (m: WorkerMessage) => this.deliver(m));
+      w.unref();
+      return w;
+    });
+    this.load = this.workers.map(() => 0);
+  }
+
+  private deliver(m: WorkerMessage): void {
+    const p = this.jobs.get(m.job);
+    if (!p) return;
+    p.queue.push(m);
+    p.notify?.();
+  }
+
+  /** The chunks of one file, in order, with their ids. Throws the worker's read error (with its code). */
+  async *chunks(path: Buffer, readSize: number): AsyncGenerator<HashedChunk> {
+    const slot = this.load.indexOf(Math.min(...this.load));
+    const worker = this.workers[slot]!;
+    this.load[slot]!++;
+    const id = this.nextJob++;
+    const pending: Pending = { queue: [], notify: undefined, worker };
+    this.jobs.set(id, pending);
+    const c = this.repo.config.chunker;
+    const job: WorkerJob = {
+      id,
+      path,
+      params: { min: c.min, avg: c.avg, max: c.max, level: c.level },
+      gear: this.repo.gear,
+      idKey: this.repo.crypt.keys?.idKey,
+      readSize,
+    };
+    worker.postMessage(job);
+    worker.postMessage({ job: id, credit: CREDITS_PER_JOB });
+    let finished = false;
+    try {
+      for (;;) {
+        while (pending.queue.length === 0) await new Promise<void>((r) => (pending.notify = r));
+        pending.notify = undefined;
+        const m = pending.queue.shift()!;
+        if ('error' in m) {
+          finished = true;
+          throw Object.assign(new Error(m.error.message), { code: m.error.code });
+        }
+        if ('done' in m) {
+          finished = true;
+          return;
+        }
+        worker.postMessage({ job: id, credit: 1 });
+        const data = Buffer.from(m.data);
+        const ids = Buffer.from(m.ids.buffer, m.ids.byteOffset, m.ids.byteLength);
+        let off = 0;
+        for (let i = 0; i < m.lengths.length; i++) {
+          const len = m.lengths[i]!;
+          yield { id: Buffer.from(ids.subarray(i * 32, i * 32 + 32)) as BlobId, data: data.subarray(off, off + len) };
+          off += len;
+        }
+      }
+    } finally {
+      if (!finished) worker.postMessage({ job: id, cancel: true });
+      this.jobs.delete(id);
+      this.load[slot]!--;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
