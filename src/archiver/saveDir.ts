@@ -10,7 +10,7 @@ import type { ArchiveContext } from './context.js';
 import { saveFile } from './saveFile.js';
 
 /** Files of one directory read at once: overlaps open/read latency of small files. */
-const FILE_CONCURRENCY = 4;
+const FILE_CONCURRENCY = 8;
 const SLASH = Buffer.from('/');
 
 export type ParentEntries = Map<string, TreeEntry> | undefined;

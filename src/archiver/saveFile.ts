@@ -2,7 +2,7 @@
 // Chunk lists longer than INLINE_CHUNK_LIMIT are stored as list blobs (metadata scales like data).
 
 import { promises as fs } from 'node:fs';
-import { chunkFile, StreamChunker } from '../chunker/index.js';
+import { chunkBuffer, chunkFile, StreamChunker } from '../chunker/index.js';
 import { InterruptedError } from '../errors.js';
 import { BlobType, type BlobId } from '../ids.js';
 import { encodeChunkListBlob, INLINE_CHUNK_LIMIT, splitChunkList } from '../tree/index.js';
@@ -59,9 +59,14 @@ export async function saveFile(
   if (workers && size >= BigInt(WORKER_MIN_FILE_BYTES)) {
     return saveChunks(repo, saver, workers.chunks(path, FILE_READ_BYTES), onBytes, signal);
   }
+  const p = repo.config.chunker;
+  if (size <= BigInt(FILE_READ_BYTES)) {
+    // Small files: one read of exactly their size, chunked in memory (no per-file read buffers).
+    const data = await fs.readFile(path);
+    return saveChunks(repo, saver, hashed(repo, list(chunkBuffer(data, p, repo.gear))), onBytes, signal);
+  }
   const fh = await fs.open(path, 'r');
   try {
-    const p = repo.config.chunker;
     return await saveChunks(repo, saver, hashed(repo, chunkFile(fh, p, repo.gear, FILE_READ_BYTES)), onBytes, signal);
   } finally {
     await fh.close();
@@ -73,4 +78,8 @@ export async function* chunkStream(stream: AsyncIterable<Buffer>, repo: Reposito
   const chunker = new StreamChunker(repo.config.chunker, repo.gear);
   for await (const piece of stream) for (const c of chunker.push(piece)) yield c;
   for (const c of chunker.finish()) yield c;
+}
+
+async function* list<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
 }

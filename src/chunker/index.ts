@@ -27,4 +27,4 @@ export {
   FastCDC2020,
   FastCDC2020Fast,
 } from './fastcdc2020.js';
-export { DEFAULT_READ_SIZE, StreamChunker, chunkFile } from './streamChunker.js';
+export { DEFAULT_READ_SIZE, StreamChunker, chunkFile, chunkBuffer, fastChunker } from './streamChunker.js';

@@ -40,7 +40,7 @@ export class StreamChunker {
   #end = 0;
 
   constructor(params: ChunkerParams, gear: BigUint64Array) {
-    this.#chunker = new FastCDC2020Fast(params, gear);
+    this.#chunker = fastChunker(params, gear);
     this.#max = this.#chunker.params.max;
   }
 
@@ -171,4 +171,23 @@ export async function* chunkFile(
     // caller is about to close (its rejection would also go unhandled).
     if (inFlight !== undefined) await inFlight.catch(() => undefined);
   }
+}
+
+/** Chunkers are immutable; building one derives its tables, so one per (gear, params) is kept. */
+const chunkers = new WeakMap<BigUint64Array, Map<string, FastCDC2020Fast>>();
+
+export function fastChunker(params: ChunkerParams, gear: BigUint64Array): FastCDC2020Fast {
+  let byParams = chunkers.get(gear);
+  if (!byParams) chunkers.set(gear, (byParams = new Map()));
+  const key = `${params.min},${params.avg},${params.max},${params.level ?? ''}`;
+  let c = byParams.get(key);
+  if (!c) byParams.set(key, (c = new FastCDC2020Fast(params, gear)));
+  return c;
+}
+
+/** The chunks of an input held whole in memory (small files), as views into it. */
+export function chunkBuffer(data: Buffer, params: ChunkerParams, gear: BigUint64Array): Buffer[] {
+  return fastChunker(params, gear)
+    .chunks(data)
+    .map((s) => data.subarray(s.offset, s.offset + s.length));
 }

@@ -12,6 +12,9 @@ import type { PackCipher } from '../crypto/index.js';
 import type { Codec } from './codec.js';
 import { encodePackHeader, HEADER_LENGTH_BYTES, packObjectName, type PackEntry } from './packFormat.js';
 
+/** Stored blobs are written to the staged pack in batches of about this size. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
 export interface FinishedPack {
   packId: PackId;
   entries: PackEntry[];
@@ -26,6 +29,9 @@ export class PackWriter {
   private payload = 0;
   private file: Promise<{ path: string; fh: fs.FileHandle }> | undefined;
   private readonly writes: Array<Promise<unknown>> = [];
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private batchOffset = 0;
 
   constructor(
     private readonly backend: Backend,
@@ -67,9 +73,22 @@ export class PackWriter {
     this.payload += bytes.length;
     this.hasher.update(stored);
     this.entries.push({ id, type, codec, offset, storedLength: stored.length, rawLength });
-    const write = writeAt(fh, stored, offset);
+    // Small blobs are gathered and written together: one syscall per WRITE_BATCH_BYTES, not per blob.
+    if (this.batch.length === 0) this.batchOffset = offset;
+    this.batch.push(stored);
+    this.batchBytes += stored.length;
+    if (this.batchBytes >= WRITE_BATCH_BYTES) await this.flushBatch(fh);
+  }
+
+  private flushBatch(fh: fs.FileHandle): Promise<void> {
+    if (this.batch.length === 0) return Promise.resolve();
+    const parts = this.batch;
+    const at = this.batchOffset;
+    this.batch = [];
+    this.batchBytes = 0;
+    const write = writeAt(fh, parts.length === 1 ? parts[0]! : Buffer.concat(parts), at);
     this.writes.push(write);
-    await write;
+    return write;
   }
 
   /** Append the header, fsync, and store the pack under its final name (invariant 1). */
@@ -77,6 +96,7 @@ export class PackWriter {
     const { path, fh } = await this.open();
     let tail: Buffer;
     try {
+      await this.flushBatch(fh);
       await Promise.all(this.writes);
       const header = encodePackHeader(this.entries);
       const storedHeader = this.cipher ? this.cipher.encryptAt(this.offset, header) : header;
