@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // Entry point of the `snap` command: the compiled CLI lives in dist/ (built by `npm ci` through `prepare`).
-import { main } from '../dist/cli/main.js';
+
+// File I/O and zstd share libuv's thread pool (4 threads by default); restoring or backing up many
+// small files is latency-bound, so give it more. Must be set before the pool starts: import after.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 
 // A reader that went away (`snap ls ... | head`) is not an error of ours: stop quietly.
 process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(0);
   throw e;
 });
+const { main } = await import('../dist/cli/main.js');
 main(process.argv).then((code) => process.exit(code));

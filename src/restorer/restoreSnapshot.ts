@@ -12,6 +12,7 @@ import { applyMetadata, createSpecial, EntryType, type TreeEntry } from '../tree
 import { findEntry, treeEntries } from './findEntry.js';
 import { writeFileContent } from './writeFile.js';
 import { verifyRestored } from './verifyRestored.js';
+import { Limiter } from '../repository/limiter.js';
 
 /** Files of one directory restored at once. */
 const ENTRY_CONCURRENCY = 8;
@@ -68,7 +69,7 @@ export async function restoreSnapshot(repo: Repository, snapshot: Snapshot, targ
   if (root.type === EntryType.Dir) {
     await restoreDir(st, root, targetBuf, '');
   } else {
-    await restoreEntry(st, root, Buffer.concat([targetBuf, Buffer.from('/'), root.name]), `/${root.name.toString()}`);
+    await restoreEntry(st, root, Buffer.concat([targetBuf, Buffer.from('/'), root.name]), `/${root.name.toString()}`, false);
   }
   if (opts.verify) {
     const errors = await verifyRestored(repo, root, targetBuf, st.include, st.exclude);
@@ -86,9 +87,9 @@ function selected(st: RestoreState, rel: string, isDir: boolean): boolean {
 }
 
 /** Restore the children of a directory entry into `dir` (which exists), then the dir's metadata. */
-async function restoreDir(st: RestoreState, dirEntry: TreeEntry, dir: Buffer, rel: string): Promise<void> {
+async function restoreDir(st: RestoreState, dirEntry: TreeEntry, dir: Buffer, rel: string, fresh = false): Promise<void> {
   const names = new Set<string>();
-  const inflight = new Set<Promise<void>>();
+  const slots = new Limiter(ENTRY_CONCURRENCY);
   let failure: unknown;
   if (dirEntry.subtree) {
     for await (const e of treeEntries(st.repo, dirEntry.subtree)) {
@@ -100,30 +101,32 @@ async function restoreDir(st: RestoreState, dirEntry: TreeEntry, dir: Buffer, re
       const target = Buffer.concat([dir, Buffer.from('/'), e.name]);
       // Directories and hardlinked files in order; other entries several at a time (small files are latency-bound).
       if (e.type === EntryType.Dir || e.nlink > 1n) {
-        await restoreEntry(st, e, target, childRel);
+        await restoreEntry(st, e, target, childRel, fresh);
         continue;
       }
-      const job = restoreEntry(st, e, target, childRel).catch((err) => {
-        failure ??= err;
-      });
-      inflight.add(job);
-      void job.finally(() => inflight.delete(job));
-      if (inflight.size >= ENTRY_CONCURRENCY) await Promise.race(inflight);
+      await slots.acquire();
+      void restoreEntry(st, e, target, childRel, fresh)
+        .catch((err) => {
+          failure ??= err;
+        })
+        .finally(() => slots.release());
     }
   }
-  await Promise.all(inflight);
+  await slots.idle();
   if (failure) throw failure;
   if (st.opts.delete) await deleteExtra(dir, names);
   if (rel !== '') await applyMetadata(dir, dirEntry, { owner: st.owner });
 }
 
-async function restoreEntry(st: RestoreState, e: TreeEntry, target: Buffer, rel: string): Promise<void> {
-  const existing = await fs.lstat(target, { bigint: true }).catch(() => undefined);
+/** `fresh`: the parent was made by this restore, so nothing exists at the target yet (no lstat needed). */
+async function restoreEntry(st: RestoreState, e: TreeEntry, target: Buffer, rel: string, fresh: boolean): Promise<void> {
+  const existing = fresh ? undefined : await fs.lstat(target, { bigint: true }).catch(() => undefined);
   if (e.type === EntryType.Dir) {
     if (existing && !existing.isDirectory()) await fs.rm(target, { force: true });
-    if (!existing || !existing.isDirectory()) await fs.mkdir(target);
+    const made = !existing || !existing.isDirectory();
+    if (made) await fs.mkdir(target);
     st.sum.dirs++;
-    return restoreDir(st, e, target, rel);
+    return restoreDir(st, e, target, rel, made);
   }
   if (existing && !shouldOverwrite(st.opts.overwrite!, e, existing)) {
     st.sum.skipped++;

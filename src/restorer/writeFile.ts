@@ -39,12 +39,14 @@ export async function* fileChunks(repo: Repository, entry: TreeEntry): AsyncGene
 export async function writeFileContent(repo: Repository, entry: TreeEntry, target: Buffer, pathForErrors: string, onBytes: (n: number) => void): Promise<number> {
   const fh = await fs.open(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
   let pos = 0;
+  let writtenEnd = 0;
   try {
     try {
       for await (const { data } of fileChunks(repo, entry)) {
         if (!isAllZero(data)) {
           let done = 0;
           while (done < data.length) done += (await fh.write(data, done, data.length - done, pos + done)).bytesWritten;
+          writtenEnd = pos + data.length;
         }
         pos += data.length;
         onBytes(data.length);
@@ -54,7 +56,8 @@ export async function writeFileContent(repo: Repository, entry: TreeEntry, targe
       throw e;
     }
     if (BigInt(pos) !== entry.size) throw new IntegrityError(`${pathForErrors}: content is ${pos} bytes, the snapshot says ${entry.size}`, { path: pathForErrors });
-    await fh.truncate(pos);
+    // Trailing zeros were not written (holes): the size comes from truncate.
+    if (writtenEnd < pos) await fh.truncate(pos);
   } finally {
     await fh.close();
   }
