@@ -4,13 +4,14 @@
 //   init(repoDir, runDir)  -> create an empty repository
 //   backup(srcDir, night)  -> back up srcDir as night `night` (returns extra info, e.g. bytes_added)
 //   restore(targetDir)     -> restore the latest backup into targetDir (the harness finds the root)
+//   repoBytes()            -> optional { apparent, allocated }; default: du of repoDir
 //   repoDir / cacheDir     -> what the harness measures with du (cache reported apart from the repo)
 // Every command goes through ctx.exec, which records wall time and peak RSS.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { which } from './measure.mjs';
+import { which, du } from './measure.mjs';
 
 export const PASSWORD = 'bench-password-not-secret';
 export const SNAP_KDF = 'scrypt:16384,8,1';
@@ -20,7 +21,7 @@ export const SNAP_MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 export const SNAP_BIN = process.env.SNAP_BENCH_CLI ? path.resolve(process.env.SNAP_BENCH_CLI) : path.join(ROOT, 'bin', 'snap.js');
 const snapArgv = () => (SNAP_BIN.endsWith('.js') || SNAP_BIN.endsWith('.mjs') ? [process.execPath, SNAP_BIN] : [SNAP_BIN]);
 
-const firstLine = (s) => String(s).trim().split('\n')[0];
+const firstLine = (s) => String(s).trim().split('\n')[0].replace(/\*+/g, '').replace(/\s+/g, ' ').trim();
 function versionOf(argv) {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
   return r.status === 0 ? firstLine(r.stdout || r.stderr) : `unknown (${firstLine(r.stderr || r.error?.message || '')})`;
@@ -56,7 +57,12 @@ export class SnapAdapter {
     const args = ['init', '--kdf', SNAP_KDF];
     if (this.chunkSize) args.push('--chunk-size', this.chunkSize.join(','));
     const r = await this.snap([...args, '--json']);
-    return { init: lastJson(r.stdout) };
+    const j = lastJson(r.stdout);
+    // the chunk-size study must not silently measure the default
+    if (this.chunkSize && j?.chunker && j.chunker.avg !== this.chunkSize[1]) {
+      throw new Error(`snap init --chunk-size ${this.chunkSize.join(',')} made a repository with chunker ${JSON.stringify(j.chunker)}`);
+    }
+    return { chunker: j?.chunker ?? null, compression: j?.compression ?? null, encryption: j?.encryption ?? null };
   }
   async backup(srcDir) {
     const r = await this.snap(['create', srcDir, '--json'], { cwd: srcDir });
@@ -97,11 +103,11 @@ export class ResticAdapter {
 
 // --- borg -------------------------------------------------------------------------------------
 export class BorgAdapter {
-  constructor(ctx, { chunkerParams = null, name = 'borg' } = {}) {
+  constructor(ctx, { chunkerParams = null, name = 'borg', label = null } = {}) {
     this.ctx = ctx;
     this.name = name;
     this.chunkerParams = chunkerParams;
-    this.label = chunkerParams ? `borg ${chunkerParams}` : 'borg';
+    this.label = label ?? (chunkerParams ? `borg ${chunkerParams}` : 'borg');
     this.settings = `repokey (AES-256-CTR + HMAC-SHA256), lz4 (default), chunker ${chunkerParams ?? 'default buzhash,19,23,21,4095 (2 MiB avg)'}`;
   }
   available() { return which('borg') ? null : 'borg not installed (apt-get install borgbackup)'; }
@@ -150,6 +156,12 @@ export class TarZstdAdapter {
     fs.mkdirSync(targetDir, { recursive: true });
     await this.ctx.exec(['bash', '-c', 'set -o pipefail; zstd -dc -q "$IN" | tar -C "$T" -xf -'], { env: { IN: this.last, T: targetDir } });
   }
+  repoBytes() {
+    // the sum of the archives (the directory entry itself not counted)
+    let apparent = 0;
+    for (const f of fs.readdirSync(this.repoDir)) apparent += fs.statSync(path.join(this.repoDir, f)).size;
+    return { apparent, allocated: du(this.repoDir).allocated };
+  }
 }
 
 // --- rsync --link-dest ------------------------------------------------------------------------
@@ -189,17 +201,17 @@ export function fmtSize(n) {
 
 export const CHUNK_STUDY_AVGS = [16 << 10, 64 << 10, 256 << 10, 1 << 20];
 
-/** The comparison's tools, in run order. */
-export function makeTools(ctx, { chunkStudy = false } = {}) {
+/** The comparison's tools, in run order; each gets its own context from makeCtx(). */
+export function makeTools(makeCtx, { chunkStudy = false } = {}) {
   if (chunkStudy) {
-    return CHUNK_STUDY_AVGS.map((avg) => new SnapAdapter(ctx, { chunkSize: [avg / 4, avg, avg * 4], name: `snap-${fmtSize(avg).replace(' ', '').replace('iB', '').toLowerCase()}` }));
+    return CHUNK_STUDY_AVGS.map((avg) => new SnapAdapter(makeCtx(), { chunkSize: [avg / 4, avg, avg * 4], name: `snap-${fmtSize(avg).replace(' ', '').replace('iB', '').toLowerCase()}` }));
   }
   return [
-    new SnapAdapter(ctx),
-    new ResticAdapter(ctx),
-    new BorgAdapter(ctx),
-    new BorgAdapter(ctx, { chunkerParams: 'buzhash,14,20,16,4095', name: 'borg-64k' }),
-    new TarZstdAdapter(ctx),
-    new RsyncAdapter(ctx),
+    new SnapAdapter(makeCtx()),
+    new ResticAdapter(makeCtx()),
+    new BorgAdapter(makeCtx()),
+    new BorgAdapter(makeCtx(), { chunkerParams: 'buzhash,14,20,16,4095', name: 'borg-64k', label: 'borg 64 KiB chunks' }),
+    new TarZstdAdapter(makeCtx()),
+    new RsyncAdapter(makeCtx()),
   ];
 }

@@ -158,23 +158,28 @@ const TOP = ['core', 'net', 'fs', 'drivers', 'ui', 'util', 'tests', 'docs', 'too
 export class DatasetB {
   static id = 'b';
   static title = 'source tree, a fresh copy of the next release each night';
-  constructor(dir, { scale, seed }) {
+  constructor(dir, { scale, seed, discard = rmrf }) {
     this.src = path.join(dir, 'src');
     this.seed = seed;
+    this.discard = discard; // how the old release goes away (the harness defers the deletion)
     this.text = new TextGen(`${seed}:b`);
     this.nFiles = Math.max(40, Math.round(15000 * scale));
     this.files = new Map(); // relpath -> Buffer
     this.nextId = 0;
   }
   describe() {
-    return `${this.nFiles} source files (log-normal sizes, median 4 KB) in ~${TOP.length * 16} directories; each night ` +
-      `5 % of files edited, 1 % added, 0.5 % removed, then the whole tree deleted and written again ` +
+    return `${this.nFiles} source files (log-normal sizes, median 4 KB, and 0.5 % of 64 KiB – 2 MiB) in ~${TOP.length * 16} directories; each night ` +
+      `5 % of files edited at 1–3 places, 1 % added, 0.5 % removed, then the whole tree deleted and written again ` +
       `(every inode, mtime and ctime new)`;
   }
   newFile(r) {
     const id = this.nextId++;
     const rel = `${r.pick(TOP)}/${this.text.ident(r)}${r.int(0, 15)}/${this.text.ident(r)}_${id}.${r.pick(['c', 'h', 'js', 'ts', 'py', 'go', 'rs', 'md'])}`;
-    const size = Math.min(200000, Math.max(60, Math.round(Math.exp(Math.log(4000) + 1.1 * r.normal()))));
+    // Mostly small files (log-normal, median 4 KB), and 0.5 % large ones (64 KiB – 2 MiB,
+    // log-uniform: generated tables, bundles, lock files) where chunk size matters.
+    const size = r.float() < 0.005
+      ? Math.round(65536 * 32 ** r.float())
+      : Math.min(200000, Math.max(60, Math.round(Math.exp(Math.log(4000) + 1.1 * r.normal()))));
     this.files.set(rel, this.text.code(r, size));
   }
   editFile(r, rel) {
@@ -203,8 +208,8 @@ export class DatasetB {
       for (let i = 0; i < add; i++) this.newFile(r);
     }
     this.files.set('VERSION', Buffer.from(`release ${n}.0.0\n`));
-    // a fresh copy: delete everything and write every file again
-    rmrf(this.src);
+    // a fresh copy: the old tree goes away and every file is written again
+    this.discard(this.src);
     const dirs = new Set();
     for (const rel of [...this.files.keys()].sort()) {
       const d = path.dirname(path.join(this.src, rel));

@@ -39,7 +39,9 @@ function memKiB(pid) {
 
 export class CommandError extends Error {
   constructor(argv, code, stderr) {
-    super(`${argv.join(' ')} exited ${code}: ${String(stderr).trim().split('\n').slice(-5).join(' | ').slice(0, 600)}`);
+    const lines = String(stderr).trim().split('\n').filter((l) => l.trim());
+    const text = lines.length <= 6 ? lines : [...lines.slice(0, 3), '…', ...lines.slice(-2)];
+    super(`${argv.join(' ')} exited ${code}: ${text.join(' | ').slice(0, 800)}`);
     this.code = code;
   }
 }

@@ -19,7 +19,7 @@ function verifyCell(row) {
 }
 function escapeMd(s) { return String(s).replace(/\|/g, '\\|').replace(/\n/g, ' '); }
 
-export function datasetMarkdown(ds, results, { chartId }) {
+export function datasetMarkdown(ds, chart) {
   const L = [];
   const n1 = ds.nights[0];
   const nl = ds.nights[ds.nights.length - 1];
@@ -27,39 +27,39 @@ export function datasetMarkdown(ds, results, { chartId }) {
   L.push(`### (${ds.id}) ${ds.title}`, '');
   L.push(`${ds.description}. Night 1: ${fmt.mb(n1.logicalBytes)} MB in ${n1.files} files; night ${nl.night}: ${fmt.mb(nl.logicalBytes)} MB in ${nl.files} files; ` +
     `${ds.nights.length} nights, ${fmt.mb(sumLogical)} MB logical in all.`, '');
-  L.push('| tool | first backup MB/s | incremental night s (mean) | unchanged re-backup s | restore MB/s | peak RSS MiB backup / restore | repo MB after last night | stored / Σ logical | stored / last night | $/month | cache MB | restore verified |');
-  L.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
+  L.push('| tool | first backup MB/s | incremental night s (mean) | unchanged re-backup s | restore MB/s | peak RSS MiB backup / restore | peak anon MiB | repo MB after last night | stored / Σ logical | stored / last night | $/month | cache MB | restore verified |');
+  L.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
   for (const r of ds.rows) {
-    L.push(`| ${r.label} | ${fmt.mbps(r.firstBackupMBps)} | ${fmt.s(r.incrementalMeanS)} | ${fmt.s(r.unchangedS)} | ${fmt.mbps(r.restoreMBps)} | ${fmt.mib(r.peakRssBackupMiB)} / ${fmt.mib(r.peakRssRestoreMiB)} | ${fmt.mb(r.repoBytes)} | ${fmt.ratio(r.storedOverLogical)} | ${fmt.ratio(r.storedOverLatest)} | ${fmt.usd(r.usdPerMonth)} | ${r.cacheBytes == null ? '—' : fmt.mb(r.cacheBytes)} | ${verifyCell(r)} |`);
+    L.push(`| ${escapeMd(r.label)} | ${fmt.mbps(r.firstBackupMBps)} | ${fmt.s(r.incrementalMeanS)} | ${fmt.s(r.unchangedS)} | ${fmt.mbps(r.restoreMBps)} | ${fmt.mib(r.peakRssBackupMiB)} / ${fmt.mib(r.peakRssRestoreMiB)} | ${fmt.mib(r.peakAnonMiB)} | ${fmt.mb(r.repoBytes)} | ${fmt.ratio(r.storedOverLogical)} | ${fmt.ratio(r.storedOverLatest)} | ${fmt.usd(r.usdPerMonth)} | ${r.cacheBytes == null ? '—' : fmt.mb(r.cacheBytes)} | ${verifyCell(r)} |`);
   }
   L.push('');
+  if (ds.harness) {
+    const h = ds.harness;
+    L.push(`Wall time for this dataset: ${Math.round(h.totalS)} s, of which ${Math.round(h.toolStepsS)} s in the timed tool steps, ${Math.round(h.generateS)} s generating the nights, ${Math.round(h.manifestS + h.verifyS)} s hashing sources and restores.`, '');
+  }
   L.push(`Repository MB after each night (\`du -sb\`, apparent size; logical MB in the first row):`, '');
   L.push(`| | ${ds.nights.map((n) => `night ${n.night}`).join(' | ')} |`);
   L.push(`|---|${ds.nights.map(() => '--:').join('|')}|`);
   L.push(`| *logical* | ${ds.nights.map((n) => fmt.mb(n.logicalBytes)).join(' | ')} |`);
-  for (const r of ds.rows) L.push(`| ${r.label} | ${ds.nights.map((n, i) => fmt.mb(r.nights[i]?.repoBytes)).join(' | ')} |`);
+  for (const r of ds.rows) L.push(`| ${escapeMd(r.label)} | ${ds.nights.map((n, i) => fmt.mb(r.nights[i]?.repoBytes)).join(' | ')} |`);
   L.push('');
-  L.push(svgChart({
-    id: chartId,
-    title: `(${ds.id}) repository MB after each night`,
-    xLabels: ds.nights.map((n) => String(n.night)),
-    series: ds.rows.filter((r) => r.nights.length).map((r) => ({ label: r.label, values: r.nights.map((n) => n.repoBytes / MB) })),
-  }));
+  L.push(chart);
   L.push('');
   return L.join('\n');
 }
 
-export function chunkStudyMarkdown(ds) {
+export function chunkStudyMarkdown(ds, chart) {
   const L = [];
   const sumLogical = ds.nights.reduce((a, n) => a + n.logicalBytes, 0);
   L.push(`### (${ds.id}) ${ds.title}`, '');
   L.push(`${ds.nights.length} nights, ${fmt.mb(sumLogical)} MB logical in all, ${fmt.mb(ds.nights[ds.nights.length - 1].logicalBytes)} MB on the last night.`, '');
-  L.push('| snap `--chunk-size` | repo MB | stored / Σ logical | first backup MB/s | incremental night s (mean) | unchanged re-backup s | restore MB/s | peak RSS MiB backup / restore | cache MB | restore verified |');
-  L.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|---|');
+  L.push('| snap `--chunk-size` | repo MB | stored / Σ logical | first backup MB/s | incremental night s (mean) | unchanged re-backup s | restore MB/s | peak RSS MiB backup / restore | peak anon MiB | cache MB | restore verified |');
+  L.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
   for (const r of ds.rows) {
-    L.push(`| ${r.label} \`${r.chunkSize ? r.chunkSize.join(',') : 'default'}\` | ${fmt.mb(r.repoBytes)} | ${fmt.ratio(r.storedOverLogical)} | ${fmt.mbps(r.firstBackupMBps)} | ${fmt.s(r.incrementalMeanS)} | ${fmt.s(r.unchangedS)} | ${fmt.mbps(r.restoreMBps)} | ${fmt.mib(r.peakRssBackupMiB)} / ${fmt.mib(r.peakRssRestoreMiB)} | ${r.cacheBytes == null ? '—' : fmt.mb(r.cacheBytes)} | ${verifyCell(r)} |`);
+    L.push(`| ${escapeMd(r.label)} \`${r.chunkSize ? r.chunkSize.join(',') : 'default'}\` | ${fmt.mb(r.repoBytes)} | ${fmt.ratio(r.storedOverLogical)} | ${fmt.mbps(r.firstBackupMBps)} | ${fmt.s(r.incrementalMeanS)} | ${fmt.s(r.unchangedS)} | ${fmt.mbps(r.restoreMBps)} | ${fmt.mib(r.peakRssBackupMiB)} / ${fmt.mib(r.peakRssRestoreMiB)} | ${fmt.mib(r.peakAnonMiB)} | ${r.cacheBytes == null ? '—' : fmt.mb(r.cacheBytes)} | ${verifyCell(r)} |`);
   }
   L.push('');
+  if (chart) L.push(chart, '');
   return L.join('\n');
 }
 
@@ -69,9 +69,10 @@ export function runInfoMarkdown(results) {
   L.push(`Generated by \`node bench/compare.mjs${m.argv.length ? ' ' + m.argv.join(' ') : ''}\` on ${m.date.slice(0, 10)}: ` +
     `${m.machine.cpu} (${m.machine.cores} cores), ${m.machine.memGiB} GiB RAM, Linux ${m.machine.kernel}, Node ${m.machine.node}. ` +
     `Scale ${m.scale}, ${m.nights} nights, seed ${m.seed}, price $${m.pricePerGbMonth}/GB-month (GB = 10^9 bytes). ` +
-    `Whole run: ${(m.totalS / 60).toFixed(1)} min.`, '');
+    `Whole run: ${(m.totalS / 60).toFixed(1)} min` +
+    (m.loadAverageStart ? ` (1-minute load average ${m.loadAverageStart[0]} at the start, ${m.loadAverageEnd?.[0] ?? '?'} at the end${Math.max(m.loadAverageStart[0], m.loadAverageEnd?.[0] ?? 0) > m.machine.cores / 2 ? ': other work was running, timings are noisy' : ''})` : '') + '.', '');
   L.push('| tool | version | settings |', '|---|---|---|');
-  for (const t of m.tools) L.push(`| ${t.label} | ${escapeMd(t.version)} | ${escapeMd(t.settings)} |`);
+  for (const t of m.tools) L.push(`| ${escapeMd(t.label)} | ${escapeMd(t.version)} | ${escapeMd(t.settings)} |`);
   if (m.skipped.length) {
     L.push('');
     for (const s of m.skipped) L.push(`- skipped **${s.tool}**: ${escapeMd(s.reason)}`);
@@ -94,6 +95,10 @@ export function replaceBetweenMarkers(file, name, body, template) {
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+// The same tool keeps its colour whichever tools ran.
+const TOOL_COLORS = { snap: '#1f77b4', restic: '#d62728', borg: '#2ca02c', 'borg-64k': '#9467bd', 'tar-zstd': '#ff7f0e', rsync: '#8c564b',
+  'snap-16k': '#17becf', 'snap-64k': '#1f77b4', 'snap-256k': '#e377c2', 'snap-1m': '#7f7f7f' };
+export const toolColor = (name) => TOOL_COLORS[name];
 function esc(s) { return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'); }
 function niceStep(max, ticks) {
   const raw = max / ticks;
@@ -130,12 +135,14 @@ export function svgChart({ id, title, xLabels, series, yLabel = 'MB' }) {
   o.push(`<text x="${ml + pw / 2}" y="${H - 6}" text-anchor="middle">night</text>`);
   o.push(`<text x="14" y="${mt + ph / 2}" text-anchor="middle" transform="rotate(-90 14 ${mt + ph / 2})">${esc(yLabel)}</text>`);
   series.forEach((s, k) => {
-    const c = COLORS[k % COLORS.length];
+    const c = s.color ?? COLORS[k % COLORS.length];
     const pts = s.values.map((v, i) => (Number.isFinite(v) ? `${X(i).toFixed(1)},${Y(v).toFixed(1)}` : null)).filter(Boolean);
-    if (pts.length > 1) o.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.join(' ')}"/>`);
+    // dashes tell apart lines that lie on top of each other
+    const dash = ['', ' stroke-dasharray="7 4"', ' stroke-dasharray="2 3"'][k % 3];
+    if (pts.length > 1) o.push(`<polyline fill="none" stroke="${c}" stroke-width="2"${dash} points="${pts.join(' ')}"/>`);
     for (const p of pts) { const [x, y] = p.split(','); o.push(`<circle cx="${x}" cy="${y}" r="3" fill="${c}"/>`); }
     const ly = mt + 10 + k * 20;
-    o.push(`<line x1="${ml + pw + 14}" y1="${ly}" x2="${ml + pw + 34}" y2="${ly}" stroke="${c}" stroke-width="2"/>`);
+    o.push(`<line x1="${ml + pw + 14}" y1="${ly}" x2="${ml + pw + 34}" y2="${ly}" stroke="${c}" stroke-width="2"${dash}/>`);
     o.push(`<text x="${ml + pw + 40}" y="${ly}" dominant-baseline="middle">${esc(s.label)}</text>`);
   });
   o.push('</svg>');

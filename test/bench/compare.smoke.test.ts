@@ -1,6 +1,7 @@
 // Smoke test of the comparison benchmark: `node bench/compare.mjs --smoke` runs every installed tool
 // (snap once dist/cli/main.js is built; restic, borg, tar + zstd, rsync when present) on tiny
-// datasets for two nights, and every restored tree must match its source.
+// datasets for two nights, and every restored tree must match its source. The harness picks its own
+// work dir (in /dev/shm when it can) and removes it.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,7 +30,7 @@ describe('bench/compare.mjs --smoke', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snap-bench-smoke-'));
     try {
       const out = path.join(tmp, 'out');
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'compare.mjs'), '--smoke', '--no-docs', '--out', out, '--workdir', path.join(tmp, 'work')], {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'compare.mjs'), '--smoke', '--no-docs', '--out', out], {
         cwd: ROOT,
         encoding: 'utf8',
         timeout: 170_000,
