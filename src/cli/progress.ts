@@ -3,7 +3,8 @@
 // The line is cleared when the command ends (also when it fails or is interrupted), so the final
 // summary is all that stays on the terminal.
 
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import { size } from './output.js';
 
 export interface ProgressUpdate {
@@ -63,6 +64,8 @@ export function progressText(label: string, s: { files: number; unit: string; by
 
 export function startProgress(enabled: boolean, label: string): ProgressView {
   if (!enabled) return { update: () => undefined, stop: () => undefined };
+  // Loaded only when a progress line is shown (a TTY): most runs (--json, scripts, cron) skip it.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const started = Date.now();
   const bar = new cliProgress.SingleBar(
     {

@@ -38,6 +38,7 @@ export interface SaverStats {
 
 export class BlobSaver {
   private readonly pending = new Set<string>();
+  private aborted = false;
   private readonly compressions = new Limiter(MAX_INFLIGHT);
   private readonly packSlots = new Limiter(MAX_PACK_WRITES);
   /** Open packs per blob type; several for data in an encrypted repository (see SPREAD_PACKS). */
@@ -102,7 +103,7 @@ export class BlobSaver {
       this.stats.treeBytesAdded += plain.length;
       this.stats.treeBytesStored += bytes.length + tag;
     }
-    if (this.dryRun) return;
+    if (this.dryRun || this.aborted) return;
     const slot = randomInt(this.writers[type].length);
     const w = this.writers[type][slot]!;
     await w.add(id, type, codec, bytes, plain.length);
@@ -162,7 +163,11 @@ export class BlobSaver {
 
   /** After a failure: remove the staged packs that will never be finished. */
   async abort(): Promise<void> {
+    // Files still being read (an interrupt reaches each at its next chunk) may queue blobs after
+    // this: they add nothing, so no pack is staged after the discard below.
+    this.aborted = true;
     await this.compressions.idle();
+    await this.packSlots.idle();
     for (const list of Object.values(this.writers)) for (const w of list) await w.discard().catch(() => undefined);
   }
 

@@ -19,7 +19,8 @@ export function registerList(program: Command, run: Run): void {
         if (ctx.json) {
           printJson(snaps.map((s) => ({
             id: s.id, short_id: s.id.slice(0, 8), time: s.time, hostname: s.hostname, username: s.username,
-            paths: s.paths, tags: s.tags, parent_id: s.parent, summary: s.summary,
+            // The stored summary cannot name the record that holds it: its create document had the id.
+            paths: s.paths, tags: s.tags, parent_id: s.parent, summary: s.summary ? { ...s.summary, snapshot_id: s.id } : null,
           })));
           return;
         }

@@ -67,22 +67,29 @@ export async function repackPacks(
   };
   const progress: RepackProgress = { packsDone: 0, packsTotal: packs.length, bytesRead: 0, blobsCopied: 0 };
 
-  for (const pack of packs) {
-    await opts.beforePack?.();
-    const keep = await readUsedBlobs(repo, pack, used, claims);
-    progress.bytesRead += pack.size;
-    for (const b of keep) {
-      const type = b.entry.type === BlobType.Tree ? BlobType.Tree : BlobType.Data;
-      await writers[type].add(Buffer.from(b.entry.id) as BlobId, type, b.entry.codec, b.compressed, b.entry.rawLength);
-      if (writers[type].size >= repo.config.pack_size) await finish(type);
+  try {
+    for (const pack of packs) {
+      await opts.beforePack?.();
+      const keep = await readUsedBlobs(repo, pack, used, claims);
+      progress.bytesRead += pack.size;
+      for (const b of keep) {
+        const type = b.entry.type === BlobType.Tree ? BlobType.Tree : BlobType.Data;
+        await writers[type].add(Buffer.from(b.entry.id) as BlobId, type, b.entry.codec, b.compressed, b.entry.rawLength);
+        if (writers[type].size >= repo.config.pack_size) await finish(type);
+      }
+      result.blobsCopied += keep.length;
+      progress.blobsCopied = result.blobsCopied;
+      progress.packsDone++;
+      opts.onProgress?.(progress);
     }
-    result.blobsCopied += keep.length;
-    progress.blobsCopied = result.blobsCopied;
-    progress.packsDone++;
-    opts.onProgress?.(progress);
+    await finish(BlobType.Data);
+    await finish(BlobType.Tree);
+  } catch (e) {
+    // Stopped (interrupt, lost lock, damaged blob): the packs still filling are staged files no
+    // listing shows and nothing would ever remove.
+    await Promise.all(Object.values(writers).map((w) => w.discard().catch(() => undefined)));
+    throw e;
   }
-  await finish(BlobType.Data);
-  await finish(BlobType.Tree);
   return result;
 }
 
