@@ -12,7 +12,7 @@ import type { CliContext } from '../context.js';
 export function parseChunkSize(s: string): { min: number; avg: number; max: number } {
   const parts = s.split(',').map((x) => Number(x.trim()));
   if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n <= 0)) {
-    throw new InvalidArgumentError(`--chunk-size: expected min,avg,max in bytes (e.g. 16384,65536,262144), got '${s}'`);
+    throw new InvalidArgumentError(`--chunk-size: expected min,avg,max in bytes (e.g. 65536,262144,1048576), got '${s}'`);
   }
   const [min, avg, max] = parts as [number, number, number];
   return { min, avg, max };
@@ -32,7 +32,7 @@ export function registerInit(program: Command, run: Run): void {
     .description('create a repository (encrypted unless --encryption none)')
     .option('--encryption <mode>', 'aes-256-gcm or none', 'aes-256-gcm')
     .option('--compression <codec>', 'zstd, zstd:N (level) or none', 'zstd:3')
-    .option('--chunk-size <min,avg,max>', 'FastCDC chunk sizes in bytes', '16384,65536,262144')
+    .option('--chunk-size <min,avg,max>', 'FastCDC chunk sizes in bytes (default from the chunk-size study, docs/benchmarks.md)', '65536,262144,1048576')
     .option('--kdf <scrypt:N,r,p>', `key derivation cost (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`)
     .option('--from-repo <location>', 'take chunker parameters and id/chunker keys from another repository (for copy)')
     .option('--from-password-file <file>', 'password of the --from-repo repository (or SNAP_FROM_PASSWORD)')
