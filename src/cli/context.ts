@@ -2,7 +2,6 @@
 // with the lock its command needs (released however the command ends).
 
 import { InvalidArgumentError } from '../errors.js';
-import { openRepository } from '../repository/openRepository.js';
 import type { Repository } from '../repository/repository.js';
 import { passwordSource } from './password.js';
 import { progressEnabled, startProgress, type ProgressView } from './progress.js';
@@ -50,7 +49,9 @@ export class CliContext {
     return passwordSource({ passwordFile: this.g.passwordFile });
   }
 
-  openRepo(location = this.location(), password = this.password()): Promise<Repository> {
+  async openRepo(location = this.location(), password = this.password()): Promise<Repository> {
+    // Loaded here, not at start-up: `snap --version` and argument errors need none of the core.
+    const { openRepository } = await import('../repository/openRepository.js');
     return openRepository({ location, password, cacheDir: this.cacheDir() });
   }
 

@@ -7,12 +7,24 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { ID_BYTES, type BlobId, type BlobType } from '../ids.js';
 import type { Codec } from '../pack/codec.js';
 import type { IndexPack } from './indexFormat.js';
+import { RunFiles, sortedOffsets } from './runFiles.js';
+import { buildBeside } from './buildBeside.js';
 
 /** Entries per LMDB write transaction when applying index files: random keys need big batches. */
 const APPLY_BATCH_ENTRIES = 100_000;
 /** Value layout: pack id | offset u32 | stored u32 | raw u32 | type u8 | codec u8 | index seq u32. */
 const VALUE_BYTES = ID_BYTES + 4 + 4 + 4 + 1 + 1 + 4;
 const SEQ_KEY = 'next_seq';
+/**
+ * A cold cache (nothing applied yet) facing at least this many index files is built in bulk: in
+ * key order with MDB_APPEND into a fresh environment beside it, then swapped in. Applying millions
+ * of random keys in 100 k transactions copies most of the B-tree on every commit (at 10 M entries:
+ * tens of GB written, many minutes); appending sorted keys writes each page once.
+ */
+export const BULK_MIN_FILES = 32;
+const RUN_RECORD_BYTES = ID_BYTES + VALUE_BYTES;
+const EMPTY = Buffer.alloc(0);
+type LoadIndexFile = (name: string) => Promise<IndexPack[]>;
 
 export interface CachedLocation {
   packId: string;
@@ -31,12 +43,107 @@ export class IndexCache {
     private readonly bySeq: Database<Buffer, Buffer>,
   ) {}
 
-  static open(dir: string): IndexCache {
-    const env = open({ path: dir, maxDbs: 8, compression: false });
+  static open(dir: string, opts: { noSync?: boolean } = {}): IndexCache {
+    const env = open({ path: dir, maxDbs: 8, compression: false, ...(opts.noSync ? { noSync: true } : {}) });
     const blobs = env.openDB<Buffer, Buffer>({ name: 'blobs', keyEncoding: 'binary', encoding: 'binary' });
     const files = env.openDB<number, string>({ name: 'files', keyEncoding: 'ordered-binary', encoding: 'msgpack' });
     const bySeq = env.openDB<Buffer, Buffer>({ name: 'by_seq', keyEncoding: 'binary', encoding: 'binary' });
     return new IndexCache(env, blobs, files, bySeq);
+  }
+
+  /**
+   * Open the cache in `dir` and bring it in step with the index files `present` (Repository.index()).
+   * A cold cache with many files to apply is built in bulk first (BULK_MIN_FILES).
+   */
+  static async openSynced(dir: string, present: string[], load: LoadIndexFile): Promise<IndexCache> {
+    let cache: IndexCache | undefined = IndexCache.open(dir);
+    try {
+      if (present.length >= BULK_MIN_FILES && cache.files.getCount() === 0 && cache.blobs.getCount() === 0) {
+        await cache.close();
+        cache = undefined;
+        await buildBeside(dir, async (envDir, scratchDir) => {
+          // A private environment until it is swapped in: no fsync per commit, one at the end.
+          const built = IndexCache.open(envDir, { noSync: true });
+          const runs = new RunFiles(scratchDir, RUN_RECORD_BYTES);
+          try {
+            await built.bulkLoad(present, load, runs);
+          } finally {
+            runs.remove();
+            await built.close();
+          }
+        });
+        cache = IndexCache.open(dir);
+      }
+      await cache.sync(present, load);
+      return cache;
+    } catch (e) {
+      await cache?.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Fill this (fresh, private) environment: entries go to run files by their first byte while the
+   * per-file records are written, then each run is sorted and appended in key order. Of entries
+   * with the same id, the newest file's wins, as in applyFiles.
+   */
+  private async bulkLoad(names: string[], load: LoadIndexFile, runs: RunFiles, loadConcurrency = 8): Promise<void> {
+    let seq = 1;
+    const value = Buffer.alloc(VALUE_BYTES);
+    const seqKey = Buffer.alloc(4 + ID_BYTES);
+    for (let i = 0; i < names.length; i += loadConcurrency) {
+      const group = names.slice(i, i + loadConcurrency);
+      const loaded = await Promise.all(group.map(load));
+      this.env.transactionSync(() => {
+        loaded.forEach((packs, k) => {
+          const fileSeq = seq++;
+          const ids = Buffer.allocUnsafe(packs.reduce((n, p) => n + p.entries.length, 0) * ID_BYTES);
+          let at = 0;
+          value.writeUInt32LE(fileSeq, 46);
+          for (const p of packs) {
+            value.write(p.packId, 0, ID_BYTES, 'hex');
+            for (const e of p.entries) {
+              value.writeUInt32LE(e.offset, 32);
+              value.writeUInt32LE(e.storedLength, 36);
+              value.writeUInt32LE(e.rawLength, 40);
+              value[44] = e.type;
+              value[45] = e.codec;
+              runs.add(e.id, value);
+              e.id.copy(ids, at);
+              at += ID_BYTES;
+            }
+          }
+          // by_seq keys are (seq, id): files come in seq order, so sorted ids append.
+          seqKey.writeUInt32BE(fileSeq, 0);
+          let prev = -1;
+          for (const o of sortedOffsets(ids, ID_BYTES, ID_BYTES)) {
+            if (prev >= 0 && ids.compare(ids, prev, prev + ID_BYTES, o, o + ID_BYTES) === 0) continue;
+            ids.copy(seqKey, 4, o, o + ID_BYTES);
+            this.bySeq.putSync(seqKey, EMPTY, { append: true });
+            prev = o;
+          }
+          this.files.putSync(group[k]!, fileSeq);
+        });
+      });
+    }
+    runs.finish();
+    const R = RUN_RECORD_BYTES;
+    for (let r = 0; r < RunFiles.count; r++) {
+      const data = runs.take(r);
+      const n = data.length / R;
+      if (n === 0) continue;
+      // Runs fill in file order, so among equal ids the newest file's record comes last.
+      const order = sortedOffsets(data, R, ID_BYTES, 1);
+      const sameId = (a: number, b: number) => data.compare(data, b, b + ID_BYTES, a, a + ID_BYTES);
+      this.env.transactionSync(() => {
+        for (let j = 0; j < n; j++) {
+          const at = order[j]!;
+          if (j + 1 < n && sameId(at, order[j + 1]!) === 0) continue;
+          this.blobs.putSync(data.subarray(at, at + ID_BYTES), data.subarray(at + ID_BYTES, at + R), { append: true });
+        }
+      });
+    }
+    this.env.putSync(SEQ_KEY, seq);
   }
 
   lookup(id: BlobId): CachedLocation | undefined {

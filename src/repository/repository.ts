@@ -9,7 +9,7 @@ import { IdHasher, objectName, deriveGearBytes } from '../crypto/index.js';
 import { STANDARD_GEAR, gearFromBytes } from '../chunker/index.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { asSnapshotId, type BlobId, type SnapshotId } from '../ids.js';
-import { IndexCache, type CachedLocation } from '../index/indexCache.js';
+import type { IndexCache, CachedLocation } from '../index/indexCache.js';
 import { decodeIndex, encodeIndex, type IndexPack } from '../index/indexFormat.js';
 import { readBlobAt } from '../pack/packReader.js';
 import type { RepoConfig } from './config.js';
@@ -17,6 +17,7 @@ import type { Crypt } from './crypt.js';
 import { RepositoryLock } from './lock.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot, type SnapshotRecord } from './snapshotRecord.js';
 import { appendLog, type LogEntry } from './auditLog.js';
+import { listSnapshotsCached } from './snapshotCache.js';
 import { crashPoint } from './crashPoint.js';
 
 /** Tree blobs kept decoded in memory while walking (directories are revisited by ls, diff, restore). */
@@ -62,11 +63,12 @@ export class Repository {
   index(): Promise<IndexCache> {
     // One pending open shared by every concurrent caller: LMDB environments are per process.
     this.indexOpening ??= (async () => {
-      const cache = IndexCache.open(path.join(this.cacheDir, 'index'));
+      // lmdb is loaded on first use: commands that never need the index (list, log, key) skip it.
+      let cache: IndexCache;
       try {
-        await cache.sync(await this.listIndexFiles(), (name) => this.loadIndexFile(name));
+        const { IndexCache } = await import('../index/indexCache.js');
+        cache = await IndexCache.openSynced(path.join(this.cacheDir, 'index'), await this.listIndexFiles(), (name) => this.loadIndexFile(name));
       } catch (e) {
-        await cache.close();
         this.indexOpening = undefined;
         throw e;
       }
@@ -147,7 +149,11 @@ export class Repository {
   /** All snapshots, oldest first. */
   async listSnapshots(): Promise<Snapshot[]> {
     const ids = await this.listSnapshotIds();
-    const out = await Promise.all(ids.map((id) => this.loadSnapshot(id)));
+    // Only records new since the last run are read (snapshotCache.ts): records are immutable.
+    const out = await listSnapshotsCached(path.join(this.cacheRoot, this.config.id, 'snapshots.json'), ids, (id) => this.loadSnapshot(id as SnapshotId), {
+      seal: (plain) => this.crypt.seal('snapshot', plain),
+      open: (stored) => this.crypt.open('snapshot', stored),
+    });
     return out.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
   }
 

@@ -1,34 +1,69 @@
 // Every command, registered on the program. One file per command.
+//
+// Command modules are imported on demand: a run that names one command loads only that command's
+// module (and so only the native modules it needs: lmdb, zstd, xattr, picomatch...), which keeps
+// `snap --version` or `snap list` from paying for all of them (bench/fixed-cost.mjs). Help, an
+// unknown command and anything the scan below cannot place load every command, in this order.
 
 import type { Command } from 'commander';
 import type { Action } from '../main.js';
-import { registerInit } from './init.js';
-import { registerCreate } from './create.js';
-import { registerList } from './list.js';
-import { registerLs } from './ls.js';
-import { registerRestore } from './restore.js';
-import { registerDump } from './dump.js';
-import { registerDemo } from './demo.js';
-import { registerKey } from './key.js';
-import { registerCopy } from './copy.js';
-import { registerStats } from './stats.js';
-import { registerDiff } from './diff.js';
-import { registerVerify } from './verify.js';
-import { registerReport } from './report.js';
-import { registerForget } from './forget.js';
-import { registerPrune } from './prune.js';
-import { registerUnlock } from './unlock.js';
-import { registerLog } from './log.js';
-import { registerCheck } from './check.js';
-import { registerRepair } from './repair.js';
 
 export type Run = (action: Action) => (...args: unknown[]) => Promise<void>;
+type Register = (program: Command, run: Run) => void;
 
-export function registerCommands(program: Command, run: Run): void {
-  for (const register of [registerInit, registerCreate, registerList, registerLs, registerRestore, registerDump, registerDemo, registerKey, registerCopy, registerStats]) register(program, run);
-  for (const register of [registerForget, registerPrune, registerUnlock, registerLog]) register(program, run);
-  for (const register of [registerCheck, registerRepair]) register(program, run);
-  for (const register of [registerDiff, registerVerify, registerReport]) register(program, run);
+/** Name and aliases of each command, and how to load its registration. Keep in `snap --help` order. */
+const COMMANDS: Array<{ names: string[]; load: () => Promise<Register> }> = [
+  { names: ['init'], load: async () => (await import('./init.js')).registerInit },
+  { names: ['create', 'backup'], load: async () => (await import('./create.js')).registerCreate },
+  { names: ['list', 'snapshots'], load: async () => (await import('./list.js')).registerList },
+  { names: ['ls'], load: async () => (await import('./ls.js')).registerLs },
+  { names: ['restore'], load: async () => (await import('./restore.js')).registerRestore },
+  { names: ['dump'], load: async () => (await import('./dump.js')).registerDump },
+  { names: ['demo'], load: async () => (await import('./demo.js')).registerDemo },
+  { names: ['key'], load: async () => (await import('./key.js')).registerKey },
+  { names: ['copy'], load: async () => (await import('./copy.js')).registerCopy },
+  { names: ['stats'], load: async () => (await import('./stats.js')).registerStats },
+  { names: ['forget'], load: async () => (await import('./forget.js')).registerForget },
+  { names: ['prune'], load: async () => (await import('./prune.js')).registerPrune },
+  { names: ['unlock'], load: async () => (await import('./unlock.js')).registerUnlock },
+  { names: ['log'], load: async () => (await import('./log.js')).registerLog },
+  { names: ['check'], load: async () => (await import('./check.js')).registerCheck },
+  { names: ['repair'], load: async () => (await import('./repair.js')).registerRepair },
+  { names: ['diff'], load: async () => (await import('./diff.js')).registerDiff },
+  { names: ['verify'], load: async () => (await import('./verify.js')).registerVerify },
+  { names: ['report'], load: async () => (await import('./report.js')).registerReport },
+];
+
+/** Global options that take a value (main.ts): the word after them is not the command. */
+const VALUE_OPTIONS = new Set(['-r', '--repo', '--password-file', '--cache-dir', '--retry-lock']);
+
+/**
+ * The command word of a command line (process.argv), or undefined when there is none or the line
+ * is one this scan does not understand (`--`, a value-taking short option in a cluster).
+ */
+export function commandWord(argv: readonly string[]): string | undefined {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return undefined;
+    if (!a.startsWith('-') || a === '-') return a;
+    if (VALUE_OPTIONS.has(a)) i++;
+    else if (/^-[^-]/.test(a) && a.length > 2) {
+      // A cluster of short flags (-qr): `r` takes the rest, or the next word when it comes last.
+      const r = a.indexOf('r');
+      if (r === a.length - 1) i++;
+    }
+  }
+  return undefined;
+}
+
+export async function registerCommands(program: Command, run: Run, argv: readonly string[] = []): Promise<void> {
+  const word = commandWord(argv);
+  const wanted = COMMANDS.find((c) => word !== undefined && c.names.includes(word));
+  if (wanted) return (await wanted.load())(program, run);
+  // `snap --version` with no command needs none of them.
+  if (word === undefined && argv.includes('--version') && !argv.some((a) => a === '-h' || a === '--help')) return;
+  for (const register of await Promise.all(COMMANDS.map((c) => c.load()))) register(program, run);
 }
 
 /** Repeatable options collect into an array. */
