@@ -2,7 +2,7 @@
 // parent snapshot's content for unchanged files), recurse into subdirectories, and store the tree.
 // A file that vanishes or cannot be read is recorded as failed and left out; the walk goes on.
 
-import { promises as fs } from 'node:fs';
+import { promises as fs, type BigIntStats } from 'node:fs';
 import { BlobType, type BlobId } from '../ids.js';
 import { InterruptedError, SnapError } from '../errors.js';
 import { buildTree, entryFromStat, readXattrs, EntryType, type TreeEntry } from '../tree/index.js';
@@ -11,6 +11,10 @@ import { saveFile } from './saveFile.js';
 
 /** Files of one directory read at once: overlaps open/read latency of small files. */
 const FILE_CONCURRENCY = 8;
+/** Subdirectories listed ahead of the one being walked. */
+const DIR_LOOKAHEAD = 4;
+/** lstat calls of one directory in flight at once. */
+const LSTAT_BATCH = 64;
 const SLASH = Buffer.from('/');
 
 export type ParentEntries = Map<string, TreeEntry> | undefined;
@@ -40,48 +44,88 @@ export async function loadParentDir(ctx: ArchiveContext, subtree: BlobId | undef
   return map;
 }
 
-/** Walk a directory on disk and return its tree id. */
-export async function saveDir(ctx: ArchiveContext, dirPath: Buffer, parent: ParentEntries, rootDev: bigint): Promise<BlobId> {
-  if (ctx.signal?.aborted) throw new InterruptedError();
+/** What a directory's walk needs from the disk and the parent snapshot, fetched ahead of its turn. */
+interface ListedDir {
+  names: Buffer[];
+  paths: Buffer[];
+  stats: Array<BigIntStats | { error: unknown }>;
+  parent: ParentEntries;
+  error?: unknown;
+}
+
+/** readdir, lstat of every entry, and the parent snapshot's tree: independent of siblings. */
+async function listDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree: BlobId | undefined): Promise<ListedDir> {
+  const parentP = loadParentDir(ctx, prevSubtree);
+  parentP.catch(() => undefined);
   let names: Buffer[];
   try {
     names = await fs.readdir(dirPath, { encoding: 'buffer' });
-  } catch (e) {
-    fail(ctx, dirPath, e);
-    return saveTree(ctx, []);
+  } catch (error) {
+    return { names: [], paths: [], stats: [], parent: await parentP, error };
   }
   names.sort(Buffer.compare);
+  const paths = names.map((name) => joinPath(dirPath, name));
+  const [stats, parent] = await Promise.all([lstatAll(paths), parentP]);
+  return { names, paths, stats, parent };
+}
+
+const subtreeOf = (prev: TreeEntry | undefined): BlobId | undefined => (prev?.type === EntryType.Dir ? prev.subtree : undefined);
+
+/** Walk a directory on disk and return its tree id. */
+export async function saveDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree: BlobId | undefined, rootDev: bigint, listed?: Promise<ListedDir>): Promise<BlobId> {
+  if (ctx.signal?.aborted) throw new InterruptedError();
+  const { names, paths, stats, parent, error } = await (listed ?? listDir(ctx, dirPath, prevSubtree));
+  if (error) {
+    fail(ctx, dirPath, error);
+    return saveTree(ctx, []);
+  }
   const slots: Array<TreeEntry | undefined> = new Array(names.length);
   const files: number[] = [];
+  const others: number[] = [];
   for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    const full = joinPath(dirPath, name);
-    let st;
-    try {
-      st = await fs.lstat(full, { bigint: true });
-    } catch (e) {
-      fail(ctx, full, e);
+    const st = stats[i]!;
+    if (!('ino' in st)) {
+      fail(ctx, paths[i]!, st.error);
       continue;
     }
-    if (ctx.exclude(full.toString(), st.isDirectory())) continue;
-    const entry = entryFromStat(name, st);
-    if (entry.type === EntryType.File) {
-      slots[i] = entry;
-      files.push(i);
-      continue;
-    }
-    slots[i] = await completeEntry(ctx, full, entry, parent?.get(key(name)), rootDev);
+    if (ctx.exclude(paths[i]!.toString(), st.isDirectory())) continue;
+    slots[i] = entryFromStat(names[i]!, st);
+    (slots[i]!.type === EntryType.File ? files : others).push(i);
   }
-  await runPool(files, FILE_CONCURRENCY, async (i) => {
-    const name = names[i]!;
-    slots[i] = await completeFile(ctx, joinPath(dirPath, name), slots[i]!, parent?.get(key(name)));
+  // This directory's files are read while its subdirectories are walked: both are latency-bound.
+  const filesDone = runPool(files, FILE_CONCURRENCY, async (i) => {
+    slots[i] = await completeFile(ctx, paths[i]!, slots[i]!, parent?.get(key(names[i]!)));
   });
+  try {
+    // Subdirectories are walked one after another (bounded memory), but the next few are listed
+    // ahead, so their I/O overlaps the walk of the current one.
+    const ahead = new Map<number, Promise<ListedDir>>();
+    const prefetch = (k: number) => {
+      const i = others[k];
+      if (i === undefined || ahead.has(i) || slots[i]!.type !== EntryType.Dir) return;
+      if (ctx.oneFileSystem && slots[i]!.dev !== rootDev) return;
+      const p = listDir(ctx, paths[i]!, subtreeOf(parent?.get(key(names[i]!))));
+      p.catch(() => undefined);
+      ahead.set(i, p);
+    };
+    for (let k = 0; k < others.length; k++) {
+      for (let a = k; a <= k + DIR_LOOKAHEAD; a++) prefetch(a);
+      const i = others[k]!;
+      slots[i] = await completeEntry(ctx, paths[i]!, slots[i]!, parent?.get(key(names[i]!)), rootDev, ahead.get(i));
+      ahead.delete(i);
+    }
+  } finally {
+    await filesDone.catch(() => undefined);
+  }
+  await filesDone;
   ctx.counters.dirs++;
   return saveTree(ctx, slots.filter((e): e is TreeEntry => e !== undefined));
 }
 
 /** Non-file entries: directories recurse, symlinks read their target, xattrs everywhere. */
-export async function completeEntry(ctx: ArchiveContext, full: Buffer, entry: TreeEntry, prev: TreeEntry | undefined, rootDev: bigint): Promise<TreeEntry | undefined> {
+export async function completeEntry(
+  ctx: ArchiveContext, full: Buffer, entry: TreeEntry, prev: TreeEntry | undefined, rootDev: bigint, listed?: Promise<ListedDir>,
+): Promise<TreeEntry | undefined> {
   addNames(ctx, entry);
   try {
     if (entry.type === EntryType.Symlink) {
@@ -91,8 +135,7 @@ export async function completeEntry(ctx: ArchiveContext, full: Buffer, entry: Tr
     }
     if (entry.type === EntryType.Dir) {
       const sameFs = !ctx.oneFileSystem || entry.dev === rootDev;
-      const parentSub = prev?.type === EntryType.Dir ? await loadParentDir(ctx, prev.subtree) : undefined;
-      entry.subtree = sameFs ? await saveDir(ctx, full, parentSub, rootDev) : await saveTree(ctx, []);
+      entry.subtree = sameFs ? await saveDir(ctx, full, subtreeOf(prev), rootDev, listed) : await saveTree(ctx, []);
     }
     return entry;
   } catch (e) {
@@ -155,6 +198,17 @@ export function fail(ctx: ArchiveContext, path: Buffer, e: unknown): void {
   const code = (e as { code?: string }).code;
   const why = code === 'ENOENT' ? 'vanished while reading' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message;
   ctx.counters.failed.push({ path: path.toString(), error: why });
+}
+
+/** lstat of every path, LSTAT_BATCH at a time (one at a time costs a thread-pool round trip each). */
+async function lstatAll(paths: Buffer[]): Promise<Array<BigIntStats | { error: unknown }>> {
+  const out: Array<BigIntStats | { error: unknown }> = new Array(paths.length);
+  for (let i = 0; i < paths.length; i += LSTAT_BATCH) {
+    const batch = paths.slice(i, i + LSTAT_BATCH);
+    const got = await Promise.all(batch.map((p) => fs.lstat(p, { bigint: true }).catch((error: unknown) => ({ error }))));
+    for (let k = 0; k < got.length; k++) out[i + k] = got[k]!;
+  }
+  return out;
 }
 
 async function runPool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
