@@ -1,7 +1,7 @@
 // One file's content: read with large buffers, cut by FastCDC, hash, and hand new chunks to the saver.
 // Chunk lists longer than INLINE_CHUNK_LIMIT are stored as list blobs (metadata scales like data).
 
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { chunkBuffer, chunkFile, StreamChunker } from '../chunker/index.js';
 import { InterruptedError } from '../errors.js';
 import { BlobType, type BlobId } from '../ids.js';
@@ -12,6 +12,8 @@ import { WORKER_MIN_FILE_BYTES, type ChunkWorkers, type HashedChunk } from './ch
 
 /** Read size per file: large enough for sequential throughput, small enough for several files at once. */
 const FILE_READ_BYTES = 1024 * 1024;
+/** Files up to this size are read with one synchronous call (page-cache reads take microseconds). */
+const SYNC_READ_MAX_BYTES = 64 * 1024;
 
 export interface FileContent {
   chunks?: BlobId[];
@@ -62,7 +64,9 @@ export async function saveFile(
   const p = repo.config.chunker;
   if (size <= BigInt(FILE_READ_BYTES)) {
     // Small files: one read of exactly their size, chunked in memory (no per-file read buffers).
-    const data = await fs.readFile(path);
+    // The smallest are read synchronously: four thread-pool round trips (open, fstat, read, close)
+    // cost more than the read itself, and with many small files that is most of a backup.
+    const data = size <= BigInt(SYNC_READ_MAX_BYTES) ? readFileSync(path) : await fs.readFile(path);
     return saveChunks(repo, saver, hashed(repo, list(chunkBuffer(data, p, repo.gear))), onBytes, signal);
   }
   const fh = await fs.open(path, 'r');
