@@ -2,7 +2,7 @@
 // verified against their ids by the repository, and written with positioned writes. All-zero chunks
 // are not written, so the file stays sparse where its source was; the size is set at the end.
 
-import { promises as fs, constants as fsc } from 'node:fs';
+import { promises as fs, constants as fsc, writeFileSync } from 'node:fs';
 import type { BlobId } from '../ids.js';
 import { IntegrityError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
@@ -11,6 +11,9 @@ import { fileChunkIds } from './findEntry.js';
 
 /** Chunks fetched ahead of the one being written. */
 const READ_AHEAD = 8;
+/** Files up to this size are written with one synchronous call: open, write, close on the thread
+ * pool would cost three round trips each, and restores of many small files are made of them. */
+const SYNC_WRITE_MAX_BYTES = 64 * 1024;
 const ZERO_BLOCK = Buffer.alloc(1024 * 1024);
 
 export function isAllZero(b: Buffer): boolean {
@@ -37,6 +40,7 @@ export async function* fileChunks(repo: Repository, entry: TreeEntry): AsyncGene
 }
 
 export async function writeFileContent(repo: Repository, entry: TreeEntry, target: Buffer, pathForErrors: string, onBytes: (n: number) => void): Promise<number> {
+  if (entry.size <= BigInt(SYNC_WRITE_MAX_BYTES)) return writeSmallFile(repo, entry, target, pathForErrors, onBytes);
   const fh = await fs.open(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
   let pos = 0;
   let writtenEnd = 0;
@@ -62,4 +66,19 @@ export async function writeFileContent(repo: Repository, entry: TreeEntry, targe
     await fh.close();
   }
   return pos;
+}
+
+async function writeSmallFile(repo: Repository, entry: TreeEntry, target: Buffer, pathForErrors: string, onBytes: (n: number) => void): Promise<number> {
+  const parts: Buffer[] = [];
+  try {
+    for await (const { data } of fileChunks(repo, entry)) parts.push(data);
+  } catch (e) {
+    if (e instanceof IntegrityError) throw new IntegrityError(`${pathForErrors}: ${e.message}`, { ...e.where, path: pathForErrors });
+    throw e;
+  }
+  const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  if (BigInt(data.length) !== entry.size) throw new IntegrityError(`${pathForErrors}: content is ${data.length} bytes, the snapshot says ${entry.size}`, { path: pathForErrors });
+  writeFileSync(target, data, { mode: 0o600 });
+  onBytes(data.length);
+  return data.length;
 }
