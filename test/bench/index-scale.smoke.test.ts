@@ -35,6 +35,10 @@ describe('bench/index-scale.mjs --smoke', () => {
       // Warm: nothing read; one new file: exactly that one.
       expect(x.warm.filesRead).toBe(0);
       expect(x.plusOne.filesRead).toBe(1);
+      expect(x.plusOne.entries).toBe(10_000 + 256);
+      // An index file gone: its 256 entries are dropped (through the bulk-built by_seq records).
+      expect(x.minusOne.filesRead).toBe(0);
+      expect(x.minusOne.entries).toBe(10_000);
       expect(x.lookups.present.n).toBe(10_000);
       expect(x.lookups.present.found).toBe(10_000);
       expect(x.lookups.absent.found).toBe(0);
