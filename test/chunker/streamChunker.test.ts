@@ -132,12 +132,13 @@ describe('StreamChunker', () => {
   });
 
   it('returns views (no copy) for chunks wholly inside a pushed buffer', () => {
+    const params = { min: 16384, avg: 65536, max: 262144, level: 1 } as const;
     const data = mixedInput(2 * MiB, 3);
-    const chunker = new StreamChunker(DEFAULT_CHUNKER_PARAMS, STANDARD_GEAR);
+    const chunker = new StreamChunker(params, STANDARD_GEAR);
     const chunks = chunker.push(data);
     expect(chunks.length).toBeGreaterThan(3);
     for (const c of chunks) expect(c.buffer).toBe(data.buffer);
-    expect(chunker.pendingBytes).toBeLessThan(DEFAULT_CHUNKER_PARAMS.max);
+    expect(chunker.pendingBytes).toBeLessThan(params.max);
   });
 
   it('accepts plain Uint8Array pieces', () => {
