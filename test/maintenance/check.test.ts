@@ -36,8 +36,8 @@ function checkAsync(sb: Sandbox): Promise<{ code: number; doc: CheckDoc }> {
 
 function makeSource(sb: Sandbox): string {
   const src = sb.path('src');
-  randomFile(path.join(src, 'a.bin'), 2 * MiB);
-  randomFile(path.join(src, 'sub/b.bin'), MiB);
+  randomFile(path.join(src, 'a.bin'), 4 * MiB);
+  randomFile(path.join(src, 'sub/b.bin'), 2 * MiB);
   mkdirSync(path.join(src, 'empty'));
   writeFileSync(path.join(src, 'small.txt'), 'small\n');
   return src;
@@ -96,17 +96,19 @@ describe.each(modes)('check (%s)', (_name, initArgs) => {
   });
 
   it('finds a flipped byte (with --read-data) and a truncated pack, naming the pack and the file (exit 1)', () => {
-    // Each victim file arrives in its own backup, so its chunks sit in a data pack of their own.
+    // Each victim file arrives in its own backup, so its chunks sit in data packs of their own (an
+    // encrypted repository spreads them over several packs: take the largest, which holds data).
+    const largest = (packs: ReturnType<typeof listPacks>) => packs.sort((a, b) => b.size - a.size)[0]!;
     let before = listPacks(sb.repo);
     randomFile(path.join(src, 'victim-flip.bin'), MiB);
     sb.ok(['create', src]);
-    flipped = newPacks(before, listPacks(sb.repo))[0]!;
+    flipped = largest(newPacks(before, listPacks(sb.repo)));
     before = listPacks(sb.repo);
     randomFile(path.join(src, 'deep/victim-trunc.bin'), MiB);
     sb.ok(['create', src]);
-    truncated = newPacks(before, listPacks(sb.repo))[0]!;
-    expect(flipped.size).toBeGreaterThan(MiB / 2);
-    expect(truncated.size).toBeGreaterThan(MiB / 2);
+    truncated = largest(newPacks(before, listPacks(sb.repo)));
+    expect(flipped.size).toBeGreaterThan(MiB / 8);
+    expect(truncated.size).toBeGreaterThan(MiB / 8);
 
     flipByte(flipped.file, Math.floor(flipped.size / 2));
     truncateTo(truncated.file, Math.floor(truncated.size / 2));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
-import { ScratchDb } from '../../maintenance/check/scratchDb.js';
+import { ScratchDb } from '../../index/scratchDb.js';
 import { repairIndex } from '../../maintenance/repair/repairIndex.js';
 import { DamageFinder, loadReadableSnapshots } from '../../maintenance/repair/findDamage.js';
 import { planRepairSnapshots } from '../../maintenance/repair/planRepairSnapshots.js';

@@ -9,7 +9,7 @@ import type { Codec } from '../../pack/codec.js';
 import type { BlobLocation } from '../../pack/packReader.js';
 import type { IndexPack } from '../../index/indexFormat.js';
 import type { Repository } from '../../repository/repository.js';
-import type { ScratchDb, ScratchTable } from './scratchDb.js';
+import type { ScratchDb, ScratchTable } from '../../index/scratchDb.js';
 import { checkError, type CheckError } from './types.js';
 
 /** Index files read at once. */

@@ -13,7 +13,7 @@ import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { decodeChunkListBlob, EntryType, readTreeParts, type TreeEntry } from '../../tree/index.js';
 import type { IndexTruth } from './indexTruth.js';
 import { childPath } from './paths.js';
-import type { ScratchDb, ScratchTable } from './scratchDb.js';
+import type { ScratchDb, ScratchTable } from '../../index/scratchDb.js';
 import { checkError, type CheckError, type CheckErrorKind } from './types.js';
 
 /** Errors listed per damaged or missing blob; further files that use it are counted in a note. */

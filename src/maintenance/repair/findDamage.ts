@@ -11,7 +11,7 @@ import type { IndexCache } from '../../index/indexCache.js';
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { decodeChunkListBlob, EntryType, readTreeParts, type TreeEntry } from '../../tree/index.js';
-import type { ScratchDb, ScratchTable } from '../check/scratchDb.js';
+import type { ScratchDb, ScratchTable } from '../../index/scratchDb.js';
 
 /** What is wrong below one tree. `lost`: the tree itself will not load, the directory becomes empty. */
 export type TreeDamage =

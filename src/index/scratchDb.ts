@@ -1,4 +1,4 @@
-// A throw-away LMDB environment in the repository's cache folder, for sets and maps that can outgrow
+// A throw-away LMDB environment in a repository's cache folder, for sets and maps that can outgrow
 // memory on a large repository (every referenced blob id, every index entry). It lives for one
 // command: made empty, written without fsync (nothing in it has to survive a crash), removed at the
 // end. Leftovers of killed processes are removed the next time one is made.
