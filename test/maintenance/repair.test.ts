@@ -49,11 +49,12 @@ describe.each([['encrypted', [] as string[]], ['unencrypted', ['--encryption', '
     let before = listPacks(sb.repo);
     randomFile(path.join(src, 'victim-flip.bin'), MiB);
     sb.ok(['create', src, '--tag', 'nightly']);
-    flipped = newPacks(before, listPacks(sb.repo))[0]!;
+    // The largest new pack holds the victim's data (tree blobs go to a small pack of their own).
+    flipped = newPacks(before, listPacks(sb.repo)).sort((a, b) => b.size - a.size)[0]!;
     before = listPacks(sb.repo);
     randomFile(path.join(src, 'deep/er/victim-trunc.bin'), MiB);
     sb.ok(['create', src, '--tag', 'nightly']);
-    truncated = newPacks(before, listPacks(sb.repo))[0]!;
+    truncated = newPacks(before, listPacks(sb.repo)).sort((a, b) => b.size - a.size)[0]!;
     snapsBefore = sb.json<ListDoc[]>(['list']);
     flipByte(flipped.file, Math.floor(flipped.size / 3));
     truncateTo(truncated.file, Math.floor(truncated.size / 3));
