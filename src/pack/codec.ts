@@ -3,10 +3,13 @@
 
 import { createRequire } from 'node:module';
 import { IntegrityError, InvalidArgumentError } from '../errors.js';
+import { decodeLaneOrder, encodeLaneOrder, shuffleWords, unshuffleWords, wordLaneOrder } from './byteShuffle.js';
 
 export enum Codec {
   Raw = 0,
   Zstd = 1,
+  /** One byte of lane order, then a zstd frame of the blob byte-shuffled in 4-byte words (byteShuffle.ts). */
+  ZstdShuffle4 = 2,
 }
 
 export interface CompressionConfig {
@@ -42,9 +45,15 @@ export function parseCompression(s: string): CompressionConfig {
   return { codec: 'zstd', level };
 }
 
-/** Compress a blob; keeps it raw when compression does not make it smaller. */
+/** Compress a blob (shuffled first when it looks like fp32/int32 words); raw when nothing gets smaller. */
 export async function encodeBlob(plain: Buffer, cfg: CompressionConfig): Promise<{ codec: Codec; bytes: Buffer }> {
   if (cfg.codec === 'none' || plain.length === 0) return { codec: Codec.Raw, bytes: plain };
+  const order = wordLaneOrder(plain);
+  if (order) {
+    const frame = await bindings().compress(shuffleWords(plain, order), cfg.level);
+    if (frame.length + 1 < plain.length) return { codec: Codec.ZstdShuffle4, bytes: Buffer.concat([Buffer.of(encodeLaneOrder(order)), frame]) };
+    return { codec: Codec.Raw, bytes: plain };
+  }
   const packed = await bindings().compress(plain, cfg.level);
   if (packed.length >= plain.length) return { codec: Codec.Raw, bytes: plain };
   return { codec: Codec.Zstd, bytes: packed };
@@ -56,6 +65,13 @@ export async function decodeBlob(codec: Codec, bytes: Buffer, rawLength: number)
     const out = await bindings().decompress(bytes);
     if (out.length !== rawLength) throw new IntegrityError(`blob decompressed to ${out.length} bytes, expected ${rawLength}`);
     return out;
+  }
+  if (codec === Codec.ZstdShuffle4) {
+    const order = bytes.length > 0 ? decodeLaneOrder(bytes[0]!) : undefined;
+    if (!order) throw new IntegrityError('shuffled blob has no valid lane order');
+    const out = await bindings().decompress(bytes.subarray(1));
+    if (out.length !== rawLength) throw new IntegrityError(`blob decompressed to ${out.length} bytes, expected ${rawLength}`);
+    return unshuffleWords(out, order);
   }
   throw new IntegrityError(`unknown blob codec ${codec as number}`);
 }
