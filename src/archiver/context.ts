@@ -6,6 +6,7 @@ import type { FileContent } from './saveFile.js';
 import type { ChunkWorkers } from './chunkWorkers.js';
 import type { UserGroupNames } from '../tree/index.js';
 import type { PathMatcher } from './excludes.js';
+import type { DirCache } from './dirCache.js';
 
 export interface CreateProgress {
   files: number;
@@ -38,5 +39,7 @@ export interface ArchiveContext {
   progress: (p: CreateProgress) => void;
   /** Chunking threads for big files (absent for --stdin). */
   workers?: ChunkWorkers;
+  /** Directory fingerprints from earlier runs (absent for --stdin and --dry-run). */
+  dirCache?: DirCache;
   signal?: AbortSignal;
 }

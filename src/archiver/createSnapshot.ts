@@ -18,6 +18,7 @@ import { addNames, completeEntry, completeFile, fail, loadParentDir, saveTree, t
 import { chunkStream, hashed, saveChunks } from './saveFile.js';
 import { ChunkWorkers } from './chunkWorkers.js';
 import { findParent } from './findParent.js';
+import { DirCache } from './dirCache.js';
 
 export interface CreateOptions {
   paths: string[];
@@ -80,6 +81,7 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
   const parentRoot = parent ? await loadParentDir(ctx, Buffer.from(parent.tree, 'hex') as BlobId) : undefined;
   let rootId: BlobId;
   ctx.workers = opts.stdin ? undefined : new ChunkWorkers(repo);
+  if (!opts.stdin && !opts.dryRun) ctx.dirCache = DirCache.open(repo.cacheDir, repo.idHasher, JSON.stringify({ excludes: opts.excludes ?? [], oneFileSystem: ctx.oneFileSystem }));
   try {
     rootId = opts.stdin ? await saveStdinRoot(ctx, opts.stdin) : await saveRoot(ctx, paths, parentRoot);
     await saver.flush();
@@ -88,6 +90,7 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
     throw e;
   } finally {
     await ctx.workers?.close();
+    await ctx.dirCache?.close();
   }
   // An interrupt that came after the walk's last check still means "no new snapshot".
   if (opts.signal?.aborted) throw new InterruptedError();

@@ -2,7 +2,7 @@
 // parent snapshot's content for unchanged files), recurse into subdirectories, and store the tree.
 // A file that vanishes or cannot be read is recorded as failed and left out; the walk goes on.
 
-import { promises as fs, type BigIntStats } from 'node:fs';
+import { promises as fs, lstatSync, readdirSync, type BigIntStats } from 'node:fs';
 import { BlobType, type BlobId } from '../ids.js';
 import { InterruptedError, SnapError } from '../errors.js';
 import { buildTree, entryFromStat, readXattrs, EntryType, type TreeEntry } from '../tree/index.js';
@@ -13,8 +13,6 @@ import { saveFile } from './saveFile.js';
 const FILE_CONCURRENCY = 8;
 /** Subdirectories listed ahead of the one being walked. */
 const DIR_LOOKAHEAD = 4;
-/** lstat calls of one directory in flight at once. */
-const LSTAT_BATCH = 64;
 const SLASH = Buffer.from('/');
 
 export type ParentEntries = Map<string, TreeEntry> | undefined;
@@ -51,22 +49,48 @@ interface ListedDir {
   stats: Array<BigIntStats | { error: unknown }>;
   parent: ParentEntries;
   error?: unknown;
+  /** The listing's fingerprint (directories without subdirectories), to record with the new tree. */
+  fingerprint?: Buffer;
+  /** The parent snapshot's tree, unchanged by the fingerprint (dirCache.ts): nothing more to do. */
+  reused?: BlobId;
 }
 
-/** readdir, lstat of every entry, and the parent snapshot's tree: independent of siblings. */
+/**
+ * readdir and lstat of every entry (synchronous: from the page cache each call costs a few µs,
+ * a thread-pool round trip ten times that), then the parent snapshot's tree unless the directory's
+ * fingerprint says it is unchanged.
+ */
 async function listDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree: BlobId | undefined): Promise<ListedDir> {
-  const parentP = loadParentDir(ctx, prevSubtree);
-  parentP.catch(() => undefined);
   let names: Buffer[];
   try {
-    names = await fs.readdir(dirPath, { encoding: 'buffer' });
+    names = readdirSync(dirPath, { encoding: 'buffer' });
   } catch (error) {
-    return { names: [], paths: [], stats: [], parent: await parentP, error };
+    return { names: [], paths: [], stats: [], parent: undefined, error };
   }
   names.sort(Buffer.compare);
   const paths = names.map((name) => joinPath(dirPath, name));
-  const [stats, parent] = await Promise.all([lstatAll(paths), parentP]);
-  return { names, paths, stats, parent };
+  const stats = lstatAllSync(paths);
+  const leaf = stats.every((st) => !('ino' in st) || !st.isDirectory());
+  const fingerprint = leaf ? ctx.dirCache?.fingerprint(dirPath, names, stats, (st) => ownerNames(ctx, st)) : undefined;
+  if (fingerprint && prevSubtree && ctx.dirCache!.tree(dirPath, fingerprint)?.equals(prevSubtree)) {
+    return { names, paths, stats, parent: undefined, reused: prevSubtree };
+  }
+  return { names, paths, stats, parent: await loadParentDir(ctx, prevSubtree), fingerprint };
+}
+
+const ownerNames = (ctx: ArchiveContext, st: BigIntStats): string => `${ctx.names.userName(Number(st.uid)) ?? ''}:${ctx.names.groupName(Number(st.gid)) ?? ''}`;
+
+/** Counters and progress for a directory whose tree is reused whole: its files are unmodified. */
+function countReused(ctx: ArchiveContext, paths: Buffer[], stats: Array<BigIntStats | { error: unknown }>): void {
+  const c = ctx.counters;
+  for (let i = 0; i < paths.length; i++) {
+    const st = stats[i] as BigIntStats;
+    if (!st.isFile() || ctx.exclude(paths[i]!.toString(), false)) continue;
+    c.filesUnmodified++;
+    c.totalBytes += Number(st.size);
+  }
+  c.dirs++;
+  ctx.progress({ files: c.filesNew + c.filesChanged + c.filesUnmodified, dirs: c.dirs, bytesRead: c.bytesRead });
 }
 
 const subtreeOf = (prev: TreeEntry | undefined): BlobId | undefined => (prev?.type === EntryType.Dir ? prev.subtree : undefined);
@@ -74,11 +98,16 @@ const subtreeOf = (prev: TreeEntry | undefined): BlobId | undefined => (prev?.ty
 /** Walk a directory on disk and return its tree id. */
 export async function saveDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree: BlobId | undefined, rootDev: bigint, listed?: Promise<ListedDir>): Promise<BlobId> {
   if (ctx.signal?.aborted) throw new InterruptedError();
-  const { names, paths, stats, parent, error } = await (listed ?? listDir(ctx, dirPath, prevSubtree));
+  const { names, paths, stats, parent, error, fingerprint, reused } = await (listed ?? listDir(ctx, dirPath, prevSubtree));
   if (error) {
     fail(ctx, dirPath, error);
     return saveTree(ctx, []);
   }
+  if (reused) {
+    countReused(ctx, paths, stats);
+    return reused;
+  }
+  const failedBefore = ctx.counters.failed.length;
   const slots: Array<TreeEntry | undefined> = new Array(names.length);
   const files: number[] = [];
   const others: number[] = [];
@@ -119,7 +148,10 @@ export async function saveDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree:
   }
   await filesDone;
   ctx.counters.dirs++;
-  return saveTree(ctx, slots.filter((e): e is TreeEntry => e !== undefined));
+  const tree = await saveTree(ctx, slots.filter((e): e is TreeEntry => e !== undefined));
+  // Only a listing whose every entry made it into the tree may stand for the tree next time.
+  if (fingerprint && ctx.counters.failed.length === failedBefore) ctx.dirCache!.record(dirPath, fingerprint, tree);
+  return tree;
 }
 
 /** Non-file entries: directories recurse, symlinks read their target, xattrs everywhere. */
@@ -200,15 +232,15 @@ export function fail(ctx: ArchiveContext, path: Buffer, e: unknown): void {
   ctx.counters.failed.push({ path: path.toString(), error: why });
 }
 
-/** lstat of every path, LSTAT_BATCH at a time (one at a time costs a thread-pool round trip each). */
-async function lstatAll(paths: Buffer[]): Promise<Array<BigIntStats | { error: unknown }>> {
-  const out: Array<BigIntStats | { error: unknown }> = new Array(paths.length);
-  for (let i = 0; i < paths.length; i += LSTAT_BATCH) {
-    const batch = paths.slice(i, i + LSTAT_BATCH);
-    const got = await Promise.all(batch.map((p) => fs.lstat(p, { bigint: true }).catch((error: unknown) => ({ error }))));
-    for (let k = 0; k < got.length; k++) out[i + k] = got[k]!;
-  }
-  return out;
+/** lstat of every path; a failure is kept as the entry's error (the walk records it and goes on). */
+function lstatAllSync(paths: Buffer[]): Array<BigIntStats | { error: unknown }> {
+  return paths.map((p) => {
+    try {
+      return lstatSync(p, { bigint: true });
+    } catch (error) {
+      return { error };
+    }
+  });
 }
 
 async function runPool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -1,0 +1,92 @@
+// Directory fingerprints, kept in the cache folder: for each directory without subdirectories that
+// a backup walked, a hash of its listing (every entry's name and lstat fields, the user and group
+// names, the exclude settings) and the tree that listing produced. When tonight's listing hashes
+// the same and the parent snapshot holds that very tree for the directory, the tree is taken as
+// it is: no tree read from the repository, no entries built, no tree encoded or hashed. That is
+// the same trust as the per-file check (size, mtime, ctime, inode), applied to a whole directory.
+// Requiring the parent snapshot's tree keeps it safe: a tree of a forgotten snapshot may survive a
+// prune while its data does not, but the parent's trees and data are alive. Keys and values are
+// keyed hashes in an encrypted repository, so the cache shows nothing the repository hides. Like
+// every cache here it is only a help: a cache that cannot be opened is no cache.
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { BigIntStats } from 'node:fs';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { ID_BYTES, type BlobId } from '../ids.js';
+import type { IdHasher } from '../crypto/idHasher.js';
+
+/** Bumped when what the fingerprint covers changes: old entries then never match. */
+const FINGERPRINT_VERSION = 1;
+/** lstat fields per entry in the fingerprint, 8 bytes each. */
+const STAT_FIELDS = 10;
+
+export class DirCache {
+  private constructor(
+    private readonly env: RootDatabase | undefined,
+    private readonly db: Database<Buffer, Buffer> | undefined,
+    private readonly hasher: IdHasher,
+    private readonly salt: Buffer,
+  ) {}
+
+  /** `settings`: everything besides the listing that shapes a tree (exclude patterns, one-file-system). */
+  static open(cacheDir: string, hasher: IdHasher, settings: string): DirCache {
+    const salt = Buffer.from(`snap dir fingerprint v${FINGERPRINT_VERSION}\0${settings}\0`);
+    try {
+      const dir = path.join(cacheDir, 'dirs');
+      mkdirSync(dir, { recursive: true });
+      // No fsync: a lost write only means a directory is walked in full next time.
+      const env = open({ path: dir, maxDbs: 2, compression: false, noSync: true, noMetaSync: true });
+      const db = env.openDB<Buffer, Buffer>({ name: 'dirs', keyEncoding: 'binary', encoding: 'binary' });
+      return new DirCache(env, db, hasher, salt);
+    } catch {
+      return new DirCache(undefined, undefined, hasher, salt);
+    }
+  }
+
+  /** The fingerprint of a listing; undefined when an entry could not be lstat'ed (never cached). */
+  fingerprint(dirPath: Buffer, names: Buffer[], stats: Array<BigIntStats | { error: unknown }>, nameOf: (st: BigIntStats) => string): Buffer | undefined {
+    const parts: Buffer[] = [this.salt, dirPath, Buffer.of(0)];
+    const fields = Buffer.allocUnsafe(names.length * STAT_FIELDS * 8);
+    for (let i = 0; i < names.length; i++) {
+      const st = stats[i]!;
+      if (!('ino' in st)) return undefined;
+      const o = i * STAT_FIELDS * 8;
+      const values = [st.mode, st.uid, st.gid, st.size, st.mtimeNs, st.ctimeNs, st.ino, st.dev, st.nlink, st.rdev];
+      for (let k = 0; k < STAT_FIELDS; k++) fields.writeBigUInt64LE(BigInt.asUintN(64, values[k]!), o + k * 8);
+      const len = Buffer.allocUnsafe(4);
+      len.writeUInt32LE(names[i]!.length);
+      parts.push(len, names[i]!, Buffer.from(`${nameOf(st)}\0`));
+    }
+    parts.push(fields);
+    return this.hasher.hash(Buffer.concat(parts));
+  }
+
+  /** The tree recorded for this directory and fingerprint, if any. */
+  tree(dirPath: Buffer, fingerprint: Buffer): BlobId | undefined {
+    const v = this.db?.getBinaryFast(this.key(dirPath));
+    if (!v || v.length !== 2 * ID_BYTES || !v.subarray(0, ID_BYTES).equals(fingerprint)) return undefined;
+    return Buffer.from(v.subarray(ID_BYTES)) as BlobId;
+  }
+
+  record(dirPath: Buffer, fingerprint: Buffer, tree: BlobId): void {
+    if (!this.db) return;
+    const v = this.db.getBinaryFast(this.key(dirPath));
+    const value = Buffer.concat([fingerprint, tree]);
+    if (v && v.equals(value)) return;
+    void this.db.put(this.key(dirPath), value).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.db?.committed;
+      await this.env?.close();
+    } catch {
+      // a cache that cannot be written is no cache
+    }
+  }
+
+  private key(dirPath: Buffer): Buffer {
+    return this.hasher.hash(Buffer.concat([this.salt, dirPath]));
+  }
+}
