@@ -11,4 +11,10 @@ process.stdout.on('error', (e) => {
   throw e;
 });
 const { main } = await import('../dist/cli/main.js');
+// A command whose event loop runs dry before it finishes (nothing left to wake a pending await)
+// must not end with exit code 0 as if it had succeeded.
+process.on('beforeExit', () => {
+  process.stderr.write('snap: internal error: the command stopped before it finished\n');
+  process.exit(1);
+});
 main(process.argv).then((code) => process.exit(code));

@@ -6,10 +6,11 @@ import { parentPort } from 'node:worker_threads';
 import { promises as fs } from 'node:fs';
 import { chunkFile, type ChunkerParams } from '../chunker/index.js';
 import { IdHasher } from '../crypto/index.js';
+import { ID_BYTES } from '../ids.js';
 import type { WorkerControl, WorkerJob, WorkerMessage } from './chunkWorkerProtocol.js';
 
 /** A batch is posted when it holds this many bytes (one transfer per batch, not per chunk). */
-const BATCH_BYTES = 2 * 1024 * 1024;
+const BATCH_BYTES = 1024 * 1024;
 
 let hasher: IdHasher | undefined;
 /** Per job: batches the main thread is ready to take, and a waiter for more. */
@@ -56,25 +57,25 @@ async function runJob(job: WorkerJob): Promise<void> {
     return post({ job: job.id, error: errorOf(e) });
   }
   try {
-    let ids: Buffer[] = [];
+    // Each chunk is copied once, into the batch that is then transferred (not copied) to the main thread.
+    const maxChunk = job.params.max;
+    let batch = Buffer.allocUnsafeSlow(BATCH_BYTES + maxChunk);
+    let ids = Buffer.allocUnsafe(((BATCH_BYTES / job.params.min) + 2) * ID_BYTES);
     let lengths: number[] = [];
-    let parts: Buffer[] = [];
     let bytes = 0;
     const flush = async () => {
       await waitForCredit(job.id);
-      const data = Buffer.concat(parts, bytes);
-      const idBuf = Buffer.concat(ids);
-      const ab = data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer;
-      post({ job: job.id, ids: idBuf, lengths: Uint32Array.from(lengths), data: ab }, [ab]);
-      ids = [];
+      const ab = batch.buffer as ArrayBuffer;
+      post({ job: job.id, ids: ids.subarray(0, lengths.length * ID_BYTES), lengths: Uint32Array.from(lengths), data: ab, bytes }, [ab]);
+      batch = Buffer.allocUnsafeSlow(BATCH_BYTES + maxChunk);
+      ids = Buffer.allocUnsafe(ids.length);
       lengths = [];
-      parts = [];
       bytes = 0;
     };
     for await (const chunk of chunkFile(fh, job.params as ChunkerParams, job.gear, job.readSize)) {
-      ids.push(hasher.hash(chunk));
+      hasher.hash(chunk).copy(ids, lengths.length * ID_BYTES);
+      chunk.copy(batch, bytes); // the view is reused by the reader
       lengths.push(chunk.length);
-      parts.push(Buffer.from(chunk)); // the view is reused by the reader
       bytes += chunk.length;
       if (bytes >= BATCH_BYTES) await flush();
     }

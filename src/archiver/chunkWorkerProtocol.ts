@@ -11,7 +11,7 @@ export interface WorkerJob {
 }
 
 export type WorkerMessage =
-  | { job: number; ids: Uint8Array; lengths: Uint32Array; data: ArrayBuffer }
+  | { job: number; ids: Uint8Array; lengths: Uint32Array; data: ArrayBuffer; bytes: number }
   | { job: number; done: true }
   | { job: number; error: { code?: string; message: string } };
 

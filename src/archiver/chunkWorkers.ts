@@ -7,17 +7,22 @@ import os from 'node:os';
 import type { BlobId } from '../ids.js';
 import type { Repository } from '../repository/repository.js';
 import type { WorkerJob, WorkerMessage } from './chunkWorkerProtocol.js';
+import { Limiter } from '../repository/limiter.js';
 
 /** Batches a worker may have in flight for one file (each ~2 MiB). */
 const CREDITS_PER_JOB = 2;
 /** Workers: one per core, at most this many. */
 const MAX_WORKERS = 4;
+/** Files chunked at once per worker: one keeps a worker busy (its reads run ahead), more only hold memory. */
+const JOBS_PER_WORKER = 1;
 /** Files smaller than this are chunked on the main thread: a round trip costs more than the work. */
 export const WORKER_MIN_FILE_BYTES = 512 * 1024;
 
 export interface HashedChunk {
   id: BlobId;
   data: Buffer;
+  /** The bytes are this chunk's own (a worker's transferred batch), not a view of a reused buffer. */
+  owned?: boolean;
 }
 
 interface Pending {
@@ -31,15 +36,18 @@ export class ChunkWorkers {
   private readonly load: number[];
   private readonly jobs = new Map<number, Pending>();
   private nextJob = 1;
+  private readonly slots: Limiter;
 
   constructor(private readonly repo: Repository, count = Math.min(MAX_WORKERS, os.availableParallelism())) {
     this.workers = Array.from({ length: count }, () => {
       const w = new Worker(new URL('./chunkWorker.js', import.meta.url));
       w.on('message', (m: WorkerMessage) => this.deliver(m));
-      w.unref();
+      // Not unref'ed: while the main thread waits for a batch, the worker is all that keeps the
+      // event loop alive (close() ends them).
       return w;
     });
     this.load = this.workers.map(() => 0);
+    this.slots = new Limiter(count * JOBS_PER_WORKER);
   }
 
   private deliver(m: WorkerMessage): void {
@@ -51,6 +59,15 @@ export class ChunkWorkers {
 
   /** The chunks of one file, in order, with their ids. Throws the worker's read error (with its code). */
   async *chunks(path: Buffer, readSize: number): AsyncGenerator<HashedChunk> {
+    await this.slots.acquire();
+    try {
+      yield* this.runJob(path, readSize);
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private async *runJob(path: Buffer, readSize: number): AsyncGenerator<HashedChunk> {
     const slot = this.load.indexOf(Math.min(...this.load));
     const worker = this.workers[slot]!;
     this.load[slot]!++;
@@ -83,12 +100,12 @@ export class ChunkWorkers {
           return;
         }
         worker.postMessage({ job: id, credit: 1 });
-        const data = Buffer.from(m.data);
+        const data = Buffer.from(m.data, 0, m.bytes);
         const ids = Buffer.from(m.ids.buffer, m.ids.byteOffset, m.ids.byteLength);
         let off = 0;
         for (let i = 0; i < m.lengths.length; i++) {
           const len = m.lengths[i]!;
-          yield { id: Buffer.from(ids.subarray(i * 32, i * 32 + 32)) as BlobId, data: data.subarray(off, off + len) };
+          yield { id: Buffer.from(ids.subarray(i * 32, i * 32 + 32)) as BlobId, data: data.subarray(off, off + len), owned: true };
           off += len;
         }
       }

@@ -202,7 +202,7 @@ export async function completeFile(ctx: ArchiveContext, full: Buffer, entry: Tre
       const { content, size } = await saveFile(ctx.repo, ctx.saver, full, entry.size, (n) => {
         c.bytesRead += n;
         ctx.progress({ files: c.filesNew + c.filesChanged + c.filesUnmodified, dirs: c.dirs, bytesRead: c.bytesRead, current });
-      }, ctx.signal);
+      }, ctx.signal, ctx.workers);
       Object.assign(entry, content);
       // The file may have grown or shrunk since lstat: record what was read.
       entry.size = BigInt(size);

@@ -25,11 +25,11 @@ export async function saveChunks(
 ): Promise<{ content: FileContent; size: number }> {
   const ids: BlobId[] = [];
   let size = 0;
-  for await (const { id, data } of chunks) {
+  for await (const { id, data, owned } of chunks) {
     // Checked per chunk, not per file: one large file must not hold off an interrupt for minutes.
     if (signal?.aborted) throw new InterruptedError();
-    // The chunk is a view into a reader's buffer: copy it only when it is new and must be kept.
-    if (!(await saver.has(id))) await saver.save(BlobType.Data, id, Buffer.from(data));
+    // A chunk that is a view into a reader's buffer is copied, and only when it is new and must be kept.
+    if (!(await saver.has(id))) await saver.save(BlobType.Data, id, owned ? data : Buffer.from(data));
     ids.push(id);
     size += data.length;
     onBytes(data.length);

@@ -97,10 +97,12 @@ describe('errors and exit codes', () => {
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'ok.txt'), 'fine');
     writeFileSync(path.join(dir, 'secret.txt'), 'hidden');
-    chmodSync(path.join(dir, 'secret.txt'), 0o000);
+    // Big enough for a chunking worker: its open error must come back the same way.
+    writeFileSync(path.join(dir, 'big-secret.bin'), Buffer.alloc(2 * 1024 * 1024, 7));
     const repo = sb.path('repo-nobody');
     spawnSync('chmod', ['-R', 'a+rwX', sb.root]);
     chmodSync(path.join(dir, 'secret.txt'), 0o000);
+    chmodSync(path.join(dir, 'big-secret.bin'), 0o000);
     const env = { ...sb.baseEnv(), SNAP_REPO: repo, SNAP_CACHE_DIR: sb.path('cache-nobody'), HOME: sb.root };
     const asNobody = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { env, uid: 65534, gid: 65534 });
     expect(asNobody(['init', '--kdf', 'scrypt:1024,8,1']).status).toBe(0);
@@ -108,7 +110,11 @@ describe('errors and exit codes', () => {
     expect(r.status).toBe(3);
     const doc = JSON.parse(r.stdout.toString());
     expect(doc.snapshot_id).toMatch(/^[0-9a-f]{64}$/);
-    expect(doc.files_failed).toEqual([{ path: path.join(dir, 'secret.txt'), error: 'permission denied' }]);
+    const failed = [...doc.files_failed].sort((a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path));
+    expect(failed).toEqual([
+      { path: path.join(dir, 'big-secret.bin'), error: 'permission denied' },
+      { path: path.join(dir, 'secret.txt'), error: 'permission denied' },
+    ]);
     expect(r.stderr.toString()).toContain(path.join(dir, 'secret.txt'));
     const ls = JSON.parse(asNobody(['ls', `latest:${dir}`, '--json']).stdout.toString());
     expect(ls.map((e: { name: string }) => e.name)).toEqual(['ok.txt']);
