@@ -26,4 +26,10 @@ export interface Backend {
   /** Create the location (the empty directory / nothing for S3). */
   create(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Remove what killed writers left behind (staged packs, unrenamed temp files) and say how much.
+   * Only with the exclusive lock held: a running writer's files look the same. Absent where writes
+   * leave nothing behind (S3 puts are atomic).
+   */
+  removeLeftovers?(): Promise<{ files: number; bytes: number }>;
 }

@@ -9,6 +9,9 @@ import { NotFoundError, StorageError } from '../errors.js';
 
 /** Prefix of in-flight temporary files; never listed as objects. */
 const TEMP_PREFIX = '.tmp-';
+/** Where writers stage temp files (packs in data/ and data/xx/). Not locks/ or keys/: lock and key
+ * writers do not wait for the exclusive lock. */
+const LEFTOVER_DIRS = ['data', 'index', 'snapshots', 'log'];
 /** Read handles kept open (LRU). */
 const OPEN_HANDLES = 64;
 
@@ -83,6 +86,28 @@ export class LocalBackend implements Backend {
       await fs.rm(file, { force: true }).catch(() => undefined);
       throw wrap(e, target);
     }
+  }
+
+  async removeLeftovers(): Promise<{ files: number; bytes: number }> {
+    const found = { files: 0, bytes: 0 };
+    const dirs = [...LEFTOVER_DIRS];
+    const data = await fs.readdir(this.full('data'), { withFileTypes: true }).catch(() => []);
+    for (const e of data) if (e.isDirectory()) dirs.push(`data/${e.name}`);
+    for (const dir of dirs) {
+      const names = await fs.readdir(this.full(dir)).catch(() => [] as string[]);
+      for (const name of names) {
+        if (!name.startsWith(TEMP_PREFIX)) continue;
+        const file = path.join(this.full(dir), name);
+        const st = await fs.stat(file).catch(() => undefined);
+        if (!st?.isFile()) continue;
+        await fs.rm(file, { force: true }).catch((e) => {
+          throw wrap(e, file);
+        });
+        found.files++;
+        found.bytes += st.size;
+      }
+    }
+    return found;
   }
 
   /** A staging file name inside `dir` that list() never shows. */

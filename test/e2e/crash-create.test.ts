@@ -4,7 +4,7 @@
 // end a new `create` succeeds and restores exactly.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Sandbox, snapshotTree, diffTrees, type TreeFact } from './helpers.js';
@@ -96,5 +96,31 @@ describe('create killed at every crash point', () => {
     sb.ok(['restore', r.snapshot_id, out]);
     expect(diffTrees(snapshotTree(src), snapshotTree(path.join(out, src)))).toEqual([]);
     console.log(`create: ${killed} kills (crash points and random moments), repository intact after each`);
+  });
+
+  it('prune removes the packs the killed runs left staged, and nothing else', () => {
+    const staged = (): Array<{ file: string; size: number }> => {
+      const out: Array<{ file: string; size: number }> = [];
+      const walk = (dir: string) => {
+        for (const e of readdirSync(dir, { withFileTypes: true })) {
+          const full = path.join(dir, e.name);
+          if (e.isDirectory()) walk(full);
+          else if (e.name.startsWith('.tmp-')) out.push({ file: full, size: statSync(full).size });
+        }
+      };
+      walk(sb.repo);
+      return out;
+    };
+    const before = staged();
+    expect(before.length).toBeGreaterThan(0); // kills mid-pack leave staged packs behind
+    expect(before.every((f) => f.file.startsWith(path.join(sb.repo, 'data')))).toBe(true);
+    const dry = sb.json(['prune', '--dry-run']);
+    expect(dry.leftover_files_removed).toBe(0);
+    expect(staged()).toEqual(before);
+    const r = sb.json(['prune']);
+    expect(r.leftover_files_removed).toBe(before.length);
+    expect(r.leftover_bytes_removed).toBe(before.reduce((n, f) => n + f.size, 0));
+    expect(staged()).toEqual([]);
+    assertIntact('after prune');
   });
 });

@@ -81,6 +81,8 @@ export function pruneDocument(r: PruneReport): Record<string, unknown> {
     unused_bytes_after: r.plan.unusedBytesAfter,
     max_unused_bytes: Number.isFinite(r.plan.maxUnusedBytes) ? r.plan.maxUnusedBytes : null,
     dry_run: r.dryRun,
+    leftover_files_removed: r.leftovers.files,
+    leftover_bytes_removed: r.leftovers.bytes,
     packs: r.plan.packs.map((p) => ({ id: p.id, action: p.action, reason: p.reason, unused_bytes: p.unusedBytes, size: p.size })),
   };
 }
@@ -108,6 +110,7 @@ function printReport(ctx: CliContext, r: PruneReport, verbose: boolean): void {
   );
   const limit = Number.isFinite(plan.maxUnusedBytes) ? size(plan.maxUnusedBytes) : 'unlimited';
   ctx.say(`used data ${size(plan.usedBytes)}; unused ${size(plan.unusedBytesBefore)} before, ${size(plan.unusedBytesAfter)} after (limit ${limit})`);
+  if (r.leftovers.files > 0) ctx.say(`removed ${r.leftovers.files} file(s) staged by interrupted commands (${size(r.leftovers.bytes)})`);
   if (plan.nothingToDo) ctx.say('nothing to prune');
   else ctx.say(`${r.dryRun ? 'would free' : 'freed'} ${size(r.bytesFreed)}; ${size(r.bytesAfter)} of packs ${r.dryRun ? 'would remain' : 'remain'}`);
 }

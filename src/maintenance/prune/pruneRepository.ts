@@ -38,6 +38,8 @@ export interface PruneReport {
   bytesFreed: number;
   /** Pack bytes in the repository afterwards; estimated in a dry run. */
   bytesAfter: number;
+  /** Files staged by killed writers and removed (not counted in a dry run). */
+  leftovers: { files: number; bytes: number };
   dryRun: boolean;
 }
 
@@ -72,7 +74,7 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
     const repackedBlobs = plan.packs.filter((d) => d.action === 'repack').reduce((n, d) => n + d.usedBlobs, 0);
     const estimate = repackedBlobs > 0 ? packFileSize(repo, repackedBlobs, plan.repackUsedBytes) : 0;
     return {
-      forget, snapshotsRemoved, plan, outcome: undefined, dryRun: true,
+      forget, snapshotsRemoved, plan, outcome: undefined, dryRun: true, leftovers: { files: 0, bytes: 0 },
       bytesFreed: plan.deleteBytes + plan.repackBytes - estimate,
       bytesAfter: keptBytes + estimate,
     };
@@ -85,13 +87,20 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
     onRepack: (p) => progress({ phase: 'repack', done: p.packsDone, total: p.packsTotal, bytes: p.bytesRead }),
     onDelete: (done, total) => progress({ phase: 'delete-packs', done, total }),
   });
-  if (!plan.nothingToDo) {
+  // Staged packs of a create killed mid-pack are no objects (never listed, never indexed): nothing
+  // else would ever remove them. With the exclusive lock held, no writer is staging anything now.
+  await checkLock();
+  const leftovers = (await repo.backend.removeLeftovers?.()) ?? { files: 0, bytes: 0 };
+  if (!plan.nothingToDo || leftovers.files > 0) {
     await repo.log({
       operation: 'prune',
       snapshot_ids: forget?.remove.map((r) => r.id) ?? [],
       bytes_added: 0,
-      bytes_freed: outcome.bytesFreed,
+      bytes_freed: outcome.bytesFreed + leftovers.bytes,
     });
   }
-  return { forget, snapshotsRemoved, plan, outcome, dryRun: false, bytesFreed: outcome.bytesFreed, bytesAfter: keptBytes + outcome.bytesWritten };
+  return {
+    forget, snapshotsRemoved, plan, outcome, dryRun: false, leftovers,
+    bytesFreed: outcome.bytesFreed + leftovers.bytes, bytesAfter: keptBytes + outcome.bytesWritten,
+  };
 }
