@@ -9,8 +9,8 @@ import { IdHasher } from '../crypto/index.js';
 import { ID_BYTES } from '../ids.js';
 import type { WorkerControl, WorkerJob, WorkerMessage } from './chunkWorkerProtocol.js';
 
-/** A batch is posted when it holds this many bytes (one transfer per batch, not per chunk). */
-const BATCH_BYTES = 1024 * 1024;
+/** A batch holds this many bytes at most (one transfer per batch, not per chunk), or one largest chunk. */
+const BATCH_BYTES = 2 * 1024 * 1024;
 
 let hasher: IdHasher | undefined;
 /** Per job: batches the main thread is ready to take, and a waiter for more. */
@@ -57,27 +57,30 @@ async function runJob(job: WorkerJob): Promise<void> {
     return post({ job: job.id, error: errorOf(e) });
   }
   try {
-    // Each chunk is copied once, into the batch that is then transferred (not copied) to the main thread.
-    const maxChunk = job.params.max;
-    let batch = Buffer.allocUnsafeSlow(BATCH_BYTES + maxChunk);
-    let ids = Buffer.allocUnsafe(((BATCH_BYTES / job.params.min) + 2) * ID_BYTES);
+    // Each chunk is copied once, into the batch that is then transferred (not copied) to the main
+    // thread. A chunk that does not fit sends the batch first, so batches go out nearly full (the
+    // main thread's GC counts their whole capacity).
+    const capacity = Math.max(BATCH_BYTES, job.params.max);
+    let batch = Buffer.allocUnsafeSlow(capacity);
+    let ids = Buffer.allocUnsafe((Math.ceil(capacity / job.params.min) + 1) * ID_BYTES);
     let lengths: number[] = [];
     let bytes = 0;
     const flush = async () => {
       await waitForCredit(job.id);
       const ab = batch.buffer as ArrayBuffer;
       post({ job: job.id, ids: ids.subarray(0, lengths.length * ID_BYTES), lengths: Uint32Array.from(lengths), data: ab, bytes }, [ab]);
-      batch = Buffer.allocUnsafeSlow(BATCH_BYTES + maxChunk);
+      batch = Buffer.allocUnsafeSlow(capacity);
       ids = Buffer.allocUnsafe(ids.length);
       lengths = [];
       bytes = 0;
     };
     for await (const chunk of chunkFile(fh, job.params as ChunkerParams, job.gear, job.readSize)) {
-      hasher.hash(chunk).copy(ids, lengths.length * ID_BYTES);
-      chunk.copy(batch, bytes); // the view is reused by the reader
+      const id = hasher.hash(chunk);
+      if (bytes + chunk.length > capacity) await flush(); // the chunk's view stays valid: the reader waits for us
+      id.copy(ids, lengths.length * ID_BYTES);
+      chunk.copy(batch, bytes);
       lengths.push(chunk.length);
       bytes += chunk.length;
-      if (bytes >= BATCH_BYTES) await flush();
     }
     if (bytes > 0 || lengths.length > 0) await flush();
     post({ job: job.id, done: true });
