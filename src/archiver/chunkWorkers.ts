@@ -4,6 +4,8 @@
 
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { BlobId } from '../ids.js';
 import type { Repository } from '../repository/repository.js';
 import type { WorkerJob, WorkerMessage } from './chunkWorkerProtocol.js';
@@ -17,6 +19,14 @@ const MAX_WORKERS = 4;
 const JOBS_PER_WORKER = 1;
 /** Files smaller than this are chunked on the main thread: a round trip costs more than the work. */
 export const WORKER_MIN_FILE_BYTES = 512 * 1024;
+
+/** The worker script: beside this module in dist/; from the TypeScript sources (tests importing src/),
+ * the compiled one in dist/, since a worker thread cannot load .ts. */
+function workerScript(): URL {
+  const beside = new URL('./chunkWorker.js', import.meta.url);
+  if (import.meta.url.endsWith('.js') || existsSync(fileURLToPath(beside))) return beside;
+  return new URL('../../dist/archiver/chunkWorker.js', import.meta.url);
+}
 
 export interface HashedChunk {
   id: BlobId;
@@ -40,8 +50,14 @@ export class ChunkWorkers {
 
   constructor(private readonly repo: Repository, count = Math.min(MAX_WORKERS, os.availableParallelism())) {
     this.workers = Array.from({ length: count }, () => {
-      const w = new Worker(new URL('./chunkWorker.js', import.meta.url));
+      const w = new Worker(workerScript());
       w.on('message', (m: WorkerMessage) => this.deliver(m));
+      // A worker that dies must fail its files, not leave them waiting for batches forever.
+      const died = (e: unknown) => {
+        for (const [job, p] of this.jobs) if (p.worker === w) this.deliver({ job, error: { message: `chunking worker failed: ${(e as Error)?.message ?? e}` } });
+      };
+      w.on('error', died);
+      w.on('exit', (code) => died(new Error(`exited with code ${code}`)));
       // Not unref'ed: while the main thread waits for a batch, the worker is all that keeps the
       // event loop alive (close() ends them).
       return w;

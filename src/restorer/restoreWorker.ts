@@ -1,0 +1,148 @@
+// The body of a restore worker thread: takes a batch of small files with the pack ranges that hold
+// their blobs, opens each blob once (decrypt, decompress, check against its id) and writes each file
+// with synchronous calls on a descriptor (open, positioned writes, metadata, close). Two of these
+// beside the main thread's tree walk keep both cores busy on trees of many small files.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import fs from 'node:fs';
+import { IdHasher, PackCipher } from '../crypto/index.js';
+import { IntegrityError, StorageError } from '../errors.js';
+import { decodeBlob, type Codec } from '../pack/codec.js';
+import { applyFileMetadataFd } from '../tree/fdMetadata.js';
+import type { Xattr } from '../tree/index.js';
+import { FILE_CHMOD, FILE_CHOWN, type RestoreBatchMessage, type RestoreWorkerData, type RestoreWorkerReply, type WorkerError } from './restoreWorkerProtocol.js';
+
+/** Pack ciphers kept (one HKDF each); a batch touches a few packs. */
+const CIPHER_CACHE = 256;
+const SALT_BYTES = PackCipher.SALT_BYTES;
+const ID_BYTES = 32;
+/** Create, never reuse: a file that appeared meanwhile is an error, not something to write into. */
+const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
+
+const init = workerData as RestoreWorkerData;
+const masterKey = init.masterKey ? Buffer.from(init.masterKey) : undefined;
+const hasher = new IdHasher(init.idKey ? Buffer.from(init.idKey) : undefined);
+const ciphers = new Map<string, PackCipher>();
+
+/** A failure tied to one blob, raised when the first file that needs it is written. */
+class BlobFailure {
+  constructor(readonly error: IntegrityError) {}
+}
+
+// Batches run one after another: a worker holds one batch's decoded blobs at a time, and the next
+// batch (already sent: backpressure allows two per worker) waits in the port, ready to start.
+let queue: Promise<void> = Promise.resolve();
+parentPort!.on('message', (b: RestoreBatchMessage) => {
+  queue = queue.then(() => runBatch(b));
+});
+
+async function runBatch(b: RestoreBatchMessage): Promise<void> {
+  let reply: RestoreWorkerReply;
+  const current = { file: undefined as number | undefined };
+  try {
+    const blobs = await openBlobs(b);
+    reply = { id: b.id, ...writeFiles(b, blobs, current) };
+  } catch (e) {
+    reply = { id: b.id, error: errorOf(e, current.file) };
+  }
+  parentPort!.postMessage(reply);
+}
+
+function cipherFor(b: RestoreBatchMessage, range: number): PackCipher | undefined {
+  if (!masterKey) return undefined;
+  const packId = b.rangePackIds[range]!;
+  let c = ciphers.get(packId);
+  if (!c) {
+    if (ciphers.size >= CIPHER_CACHE) ciphers.delete(ciphers.keys().next().value!);
+    c = PackCipher.fromSalt(masterKey, Buffer.from(b.rangeSalts.buffer, b.rangeSalts.byteOffset + range * SALT_BYTES, SALT_BYTES));
+    ciphers.set(packId, c);
+  }
+  return c;
+}
+
+/** Every blob of the batch, opened at once (zstd runs on the thread pool); failures kept per blob. */
+async function openBlobs(b: RestoreBatchMessage): Promise<Array<Buffer | BlobFailure>> {
+  const ranges = b.ranges.map((ab) => Buffer.from(ab));
+  return Promise.all(
+    Array.from(b.blobRange, async (range, i): Promise<Buffer | BlobFailure> => {
+      const packId = b.rangePackIds[range]!;
+      const offset = b.blobPackOffset[i]!;
+      const id = Buffer.from(b.blobIds.buffer, b.blobIds.byteOffset + i * ID_BYTES, ID_BYTES);
+      const fail = (message: string) => new BlobFailure(new IntegrityError(message, { pack: packId, blob: id.toString('hex') }));
+      const start = b.blobStart[i]!;
+      const stored = ranges[range]!.subarray(start, start + b.blobStored[i]!);
+      if (stored.length !== b.blobStored[i]) return fail(`pack ${packId}: blob at ${offset} is truncated`);
+      const cipher = cipherFor(b, range);
+      let plain: Buffer;
+      try {
+        plain = cipher ? cipher.decryptAt(offset, stored) : stored;
+      } catch {
+        return fail(`pack ${packId}: blob at offset ${offset} fails authentication (damaged)`);
+      }
+      let data: Buffer;
+      try {
+        data = await decodeBlob(b.blobCodec[i] as Codec, plain, b.blobRaw[i]!);
+      } catch {
+        return fail(`pack ${packId}: blob at offset ${offset} does not decompress (damaged)`);
+      }
+      if (!hasher.hash(data).equals(id)) return fail(`blob ${id.toString('hex')} in pack ${packId} does not match its id (damaged data)`);
+      return data;
+    }),
+  );
+}
+
+function writeFiles(b: RestoreBatchMessage, blobs: Array<Buffer | BlobFailure>, current: { file?: number }): { files: number; bytes: number } {
+  const xattrs = new Map<number, Xattr[]>(b.xattrs.map(([f, list]) => [f, list.map((x) => ({ name: Buffer.from(x.name), value: Buffer.from(x.value) }))]));
+  let bytes = 0;
+  let pathStart = 0;
+  let refStart = 0;
+  for (let f = 0; f < b.flags.length; f++) {
+    current.file = f;
+    const path = Buffer.from(b.paths.buffer, b.paths.byteOffset + pathStart, b.pathEnds[f]! - pathStart);
+    pathStart = b.pathEnds[f]!;
+    const parts: Buffer[] = [];
+    let size = 0;
+    for (let r = refStart; r < b.refEnds[f]!; r++) {
+      const blob = blobs[b.refs[r]!]!;
+      if (blob instanceof BlobFailure) throw blob.error;
+      parts.push(blob);
+      size += blob.length;
+    }
+    refStart = b.refEnds[f]!;
+    if (size !== b.size[f]) throw new IntegrityError(`content is ${size} bytes, the snapshot says ${b.size[f]}`);
+    const mode = b.mode[f]!;
+    const flags = b.flags[f]!;
+    const fd = fs.openSync(path, OPEN_FLAGS, mode & 0o777);
+    try {
+      let pos = 0;
+      for (const part of parts) {
+        for (let done = 0; done < part.length; ) done += fs.writeSync(fd, part, done, part.length - done, pos + done);
+        pos += part.length;
+      }
+      const x = xattrs.get(f);
+      applyFileMetadataFd(fd, path, {
+        uid: b.uid[f]!,
+        gid: b.gid[f]!,
+        chown: (flags & FILE_CHOWN) !== 0,
+        mode,
+        chmod: (flags & FILE_CHMOD) !== 0,
+        mtimeNs: b.mtimeNs[f]!,
+        xattrs: x,
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+    bytes += size;
+  }
+  current.file = undefined;
+  return { files: b.flags.length, bytes };
+}
+
+function errorOf(e: unknown, file: number | undefined): WorkerError {
+  const message = (e as Error)?.message ?? String(e);
+  if (e instanceof IntegrityError) return { kind: 'integrity', message, file, where: { pack: e.where.pack, blob: e.where.blob } };
+  if (e instanceof StorageError) return { kind: 'storage', message, file };
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string') return { kind: 'system', message, file, code };
+  return { kind: 'internal', message, file };
+}

@@ -1,0 +1,260 @@
+// Small files of a restore go in batches: the main thread looks up every chunk, reads each pack
+// region the batch needs once (planReads), and hands bytes and file list to a writer thread
+// (restoreWorkers). Work that must follow the files — a directory's mode and times — is deferred
+// until every batch that could hold one of its files has been written.
+
+import { IntegrityError, InterruptedError, StorageError } from '../errors.js';
+import type { BlobId } from '../ids.js';
+import { packObjectName } from '../pack/packFormat.js';
+import { Limiter } from '../repository/limiter.js';
+import type { Repository } from '../repository/repository.js';
+import type { TreeEntry } from '../tree/index.js';
+import { planReads, type LocatedChunk, type ReadRange } from './planReads.js';
+import { FILE_CHMOD, FILE_CHOWN, type RestoreBatchMessage } from './restoreWorkerProtocol.js';
+import { RestoreWorkers, WorkerFailed } from './restoreWorkers.js';
+
+/** A batch is sent when it holds this many files… */
+export const BATCH_MAX_FILES = 256;
+/** …or this many bytes of content (bounds the range buffers and decoded blobs of one batch). */
+export const BATCH_MAX_BYTES = 8 * 1024 * 1024;
+/** Range reads of one batch in flight at once (overlaps S3 round trips; local reads use the pool). */
+const RANGE_READS_IN_FLIGHT = 4;
+const ID_BYTES = 32;
+
+export interface SmallFile {
+  target: Buffer;
+  /** The path inside the snapshot, for messages. */
+  rel: string;
+  entry: TreeEntry;
+  chunks: BlobId[];
+  uid: number;
+  gid: number;
+  /** Creating the file as this process does not give it uid/gid. */
+  chown: boolean;
+  /** Creating the file with open(…, mode) does not give it exactly its mode. */
+  chmod: boolean;
+}
+
+export class SmallFileBatches {
+  private files: SmallFile[] = [];
+  private bytes = 0;
+  /** Id of the batch being filled; batches before it are sent (or failed). */
+  private openId = 1;
+  /** Every batch with an id ≤ this is written. */
+  private doneThrough = 0;
+  private readonly done = new Set<number>();
+  private readonly deferred: Array<{ after: number; fn: () => void }> = [];
+  private readonly sent = new Set<Promise<void>>();
+  private workers: RestoreWorkers | undefined;
+  private slots: Limiter | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly onWritten: (files: number, bytes: number, last: string) => void,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** Queues a file; when that fills the batch, sends it and returns a promise to wait for (the writers
+   * may be busy: backpressure). Synchronous otherwise: small files are many, promises are not free. */
+  add(f: SmallFile): Promise<void> | undefined {
+    this.check();
+    this.files.push(f);
+    this.bytes += Number(f.entry.size);
+    if (this.files.length >= BATCH_MAX_FILES || this.bytes >= BATCH_MAX_BYTES) return this.flush();
+    return undefined;
+  }
+
+  /** Runs `fn` once every file queued so far is written (at once if they are). */
+  defer(fn: () => void): void {
+    const after = this.files.length ? this.openId : this.openId - 1;
+    if (after <= this.doneThrough && this.deferred.length === 0) this.runDeferred(fn);
+    else this.deferred.push({ after, fn });
+  }
+
+  /** Sends what is queued, waits for every batch and deferred step; throws the first failure. */
+  async drain(): Promise<void> {
+    await this.flush();
+    while (this.sent.size) await Promise.all([...this.sent]);
+    this.check();
+  }
+
+  async close(): Promise<void> {
+    await this.workers?.close();
+  }
+
+  /** Records a failure of the walk, so every other walk stops at its next check(). */
+  fail(e: unknown): void {
+    this.failure ??= e;
+  }
+
+  /** Throws the first failure of a batch (or of deferred work), or InterruptedError once aborted. */
+  check(): void {
+    if (this.failure) throw this.failure;
+    if (this.signal?.aborted) throw new InterruptedError();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.files.length === 0) return;
+    const files = this.files;
+    const id = this.openId++;
+    this.files = [];
+    this.bytes = 0;
+    this.workers ??= new RestoreWorkers({
+      masterKey: this.repo.crypt.keys?.masterKey,
+      idKey: this.repo.crypt.keys?.idKey,
+    });
+    this.slots ??= new Limiter(this.workers.capacity);
+    await this.slots.acquire();
+    let batch: RestoreBatchMessage;
+    try {
+      this.check();
+      batch = await this.prepare(id, files);
+    } catch (e) {
+      this.slots.release();
+      this.failure ??= e;
+      throw e;
+    }
+    const p = this.workers.run(batch).then(
+      (r) => this.finished(id, r, files),
+      (e) => void (this.failure ??= typedError(e, files)),
+    );
+    this.sent.add(p);
+    void p.finally(() => {
+      this.sent.delete(p);
+      this.slots!.release();
+    });
+  }
+
+  private finished(id: number, r: { files: number; bytes: number }, files: SmallFile[]): void {
+    this.onWritten(r.files, r.bytes, files[files.length - 1]!.rel);
+    this.done.add(id);
+    while (this.done.delete(this.doneThrough + 1)) this.doneThrough++;
+    // Post-order: a directory is deferred after everything inside it, so release from the front.
+    while (this.deferred.length && this.deferred[0]!.after <= this.doneThrough) this.runDeferred(this.deferred.shift()!.fn);
+  }
+
+  private runDeferred(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.failure ??= e;
+    }
+  }
+
+  /** Locates every chunk, reads each needed pack region once, and lays the batch out as columns. */
+  private async prepare(id: number, files: SmallFile[]): Promise<RestoreBatchMessage> {
+    const index = await this.repo.index();
+    const located = files.map((f) =>
+      f.chunks.map((blob): LocatedChunk => {
+        const loc = index.lookup(blob);
+        if (!loc) {
+          const hex = blob.toString('hex');
+          throw new IntegrityError(`${f.rel}: blob ${hex} is not in the index (missing data)`, { blob: hex, path: f.rel });
+        }
+        return { id: blob, loc };
+      }),
+    );
+    const plan = planReads(located);
+    const { backend, crypt } = this.repo;
+    const saltBytes = crypt.packPrefixBytes;
+    const rangeSalts = new Uint8Array(plan.ranges.length * saltBytes);
+    for (let r = 0; r < plan.ranges.length && saltBytes; r++) {
+      const packId = plan.ranges[r]!.packId;
+      let cipher = crypt.cachedPackCipher(packId);
+      if (!cipher) {
+        const salt = await backend.getRange(packObjectName(packId), 0, saltBytes);
+        if (salt.length !== saltBytes) throw new IntegrityError(`pack ${packId} is truncated`, { pack: packId });
+        cipher = crypt.packCipher(packId, salt)!;
+      }
+      rangeSalts.set(cipher.salt, r * saltBytes);
+    }
+    const buffers = await readRanges(this.repo, plan.ranges);
+    const nb = plan.blobs.length;
+    const batch: RestoreBatchMessage = {
+      id,
+      ranges: buffers.map(ownArrayBuffer),
+      rangePackIds: plan.ranges.map((r) => r.packId),
+      rangeSalts,
+      blobRange: new Uint32Array(nb),
+      blobStart: new Uint32Array(nb),
+      blobStored: new Uint32Array(nb),
+      blobRaw: new Uint32Array(nb),
+      blobCodec: new Uint8Array(nb),
+      blobPackOffset: new Float64Array(nb),
+      blobIds: new Uint8Array(nb * ID_BYTES),
+      paths: Buffer.concat(files.map((f) => f.target)),
+      pathEnds: new Uint32Array(files.length),
+      size: new Float64Array(files.length),
+      mode: new Uint32Array(files.length),
+      uid: new Uint32Array(files.length),
+      gid: new Uint32Array(files.length),
+      mtimeNs: new BigInt64Array(files.length),
+      flags: new Uint8Array(files.length),
+      refs: Uint32Array.from(plan.fileBlobs.flat()),
+      refEnds: new Uint32Array(files.length),
+      xattrs: [],
+    };
+    plan.blobs.forEach((b, i) => {
+      batch.blobRange[i] = b.range;
+      batch.blobStart[i] = b.start;
+      batch.blobStored[i] = b.loc.storedLength;
+      batch.blobRaw[i] = b.loc.rawLength;
+      batch.blobCodec[i] = b.loc.codec;
+      batch.blobPackOffset[i] = b.loc.offset;
+      batch.blobIds.set(b.id, i * ID_BYTES);
+    });
+    let pathEnd = 0;
+    let refEnd = 0;
+    files.forEach((f, i) => {
+      batch.pathEnds[i] = pathEnd += f.target.length;
+      batch.refEnds[i] = refEnd += plan.fileBlobs[i]!.length;
+      batch.size[i] = Number(f.entry.size);
+      batch.mode[i] = f.entry.mode;
+      batch.uid[i] = f.uid;
+      batch.gid[i] = f.gid;
+      batch.mtimeNs[i] = f.entry.mtimeNs;
+      batch.flags[i] = (f.chown ? FILE_CHOWN : 0) | (f.chmod ? FILE_CHMOD : 0);
+      if (f.entry.xattrs?.length) batch.xattrs.push([i, f.entry.xattrs]);
+    });
+    return batch;
+  }
+}
+
+async function readRanges(repo: Repository, ranges: ReadRange[]): Promise<Buffer[]> {
+  const out: Buffer[] = new Array(ranges.length);
+  let next = 0;
+  const reader = async () => {
+    while (next < ranges.length) {
+      const i = next++;
+      const r = ranges[i]!;
+      out[i] = await repo.backend.getRange(packObjectName(r.packId), r.offset, r.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(RANGE_READS_IN_FLIGHT, ranges.length) }, reader));
+  return out;
+}
+
+/** The bytes as an ArrayBuffer the batch may take (transfer): a view of a shared pool is copied out. */
+function ownArrayBuffer(b: Buffer): ArrayBuffer {
+  const ab = b.buffer as ArrayBuffer;
+  if (b.byteOffset === 0 && b.byteLength === ab.byteLength) return ab;
+  return ab.slice(b.byteOffset, b.byteOffset + b.byteLength);
+}
+
+/** A worker's failure as the error class it stands for, naming the file. */
+function typedError(e: unknown, files: SmallFile[]): unknown {
+  if (!(e instanceof WorkerFailed)) return e;
+  const { kind, message, file, code, where } = e.error;
+  const f = file === undefined ? undefined : files[file];
+  switch (kind) {
+    case 'integrity':
+      return f ? new IntegrityError(`${f.rel}: ${message}`, { ...where, path: f.rel }) : new IntegrityError(message, where);
+    case 'storage':
+      return new StorageError(message, f?.target.toString());
+    case 'system':
+      return Object.assign(new Error(message), { code, path: f?.target.toString() });
+    default:
+      return new Error(`restore worker: ${message}`);
+  }
+}
