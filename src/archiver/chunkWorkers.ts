@@ -13,8 +13,20 @@ import { Limiter } from '../repository/limiter.js';
 
 /** Batches a worker may have in flight for one file (each ~2 MiB). */
 const CREDITS_PER_JOB = 2;
-/** Workers: one per core, at most this many. */
+/** Workers at most. */
 const MAX_WORKERS = 4;
+/**
+ * Cores the main thread (dedup, encryption, packs) and the compression pool keep busy. Only cores
+ * beyond them get chunking workers: measured on 2 cores, a worker chunks at ~400 MB/s where the
+ * main thread does ~550, and an incremental night of dataset (a) took 2.0 s with workers, 1.6 s
+ * without (docs/benchmarks.md).
+ */
+const CORES_IN_USE = 2;
+
+/** How many chunking workers `create` starts by default on this machine (0: chunk on the main thread). */
+export function defaultChunkWorkers(): number {
+  return Math.max(0, Math.min(MAX_WORKERS, os.availableParallelism() - CORES_IN_USE));
+}
 /** Files chunked at once per worker: one keeps a worker busy (its reads run ahead), more only hold memory. */
 const JOBS_PER_WORKER = 1;
 /** Files smaller than this are chunked on the main thread: a round trip costs more than the work. */
@@ -48,7 +60,7 @@ export class ChunkWorkers {
   private nextJob = 1;
   private readonly slots: Limiter;
 
-  constructor(private readonly repo: Repository, count = Math.min(MAX_WORKERS, os.availableParallelism())) {
+  constructor(private readonly repo: Repository, count = Math.max(1, defaultChunkWorkers())) {
     this.workers = Array.from({ length: count }, () => {
       const w = new Worker(workerScript());
       w.on('message', (m: WorkerMessage) => this.deliver(m));

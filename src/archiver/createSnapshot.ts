@@ -16,7 +16,7 @@ import type { ArchiveContext, CreateProgress } from './context.js';
 import { compileExcludes } from './excludes.js';
 import { addNames, completeEntry, completeFile, fail, loadParentDir, saveTree, type ParentEntries } from './saveDir.js';
 import { chunkStream, hashed, saveChunks } from './saveFile.js';
-import { ChunkWorkers } from './chunkWorkers.js';
+import { ChunkWorkers, defaultChunkWorkers } from './chunkWorkers.js';
 import { findParent } from './findParent.js';
 import { DirCache } from './dirCache.js';
 
@@ -33,6 +33,8 @@ export interface CreateOptions {
   stdin?: { stream: AsyncIterable<Buffer>; filename: string };
   progress?: (p: CreateProgress) => void;
   signal?: AbortSignal;
+  /** Chunking worker threads for big files; default defaultChunkWorkers() (cores beyond two), 0 = none. */
+  chunkWorkers?: number;
 }
 
 export interface CreateSummary {
@@ -80,7 +82,8 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
   };
   const parentRoot = parent ? await loadParentDir(ctx, Buffer.from(parent.tree, 'hex') as BlobId) : undefined;
   let rootId: BlobId;
-  ctx.workers = opts.stdin ? undefined : new ChunkWorkers(repo);
+  const workers = opts.chunkWorkers ?? defaultChunkWorkers();
+  ctx.workers = opts.stdin || workers <= 0 ? undefined : new ChunkWorkers(repo, workers);
   if (!opts.stdin && !opts.dryRun) ctx.dirCache = DirCache.open(repo.cacheDir, repo.idHasher, JSON.stringify({ excludes: opts.excludes ?? [], oneFileSystem: ctx.oneFileSystem }));
   try {
     rootId = opts.stdin ? await saveStdinRoot(ctx, opts.stdin) : await saveRoot(ctx, paths, parentRoot);

@@ -162,6 +162,8 @@ export async function completeEntry(
   try {
     if (entry.type === EntryType.Symlink) {
       entry.linkTarget = await fs.readlink(full, { encoding: 'buffer' });
+    } else if (prev && prev.type === entry.type && prev.ctimeNs === entry.ctimeNs && prev.inode === entry.inode) {
+      entry.xattrs = prev.xattrs; // an xattr change moves ctime (as for files in completeFile)
     } else {
       entry.xattrs = readXattrs(full, { type: entry.type });
     }

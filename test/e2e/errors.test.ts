@@ -97,13 +97,13 @@ describe('errors and exit codes', () => {
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'ok.txt'), 'fine');
     writeFileSync(path.join(dir, 'secret.txt'), 'hidden');
-    // Big enough for a chunking worker: its open error must come back the same way.
     writeFileSync(path.join(dir, 'big-secret.bin'), Buffer.alloc(2 * 1024 * 1024, 7));
     const repo = sb.path('repo-nobody');
     spawnSync('chmod', ['-R', 'a+rwX', sb.root]);
     chmodSync(path.join(dir, 'secret.txt'), 0o000);
     chmodSync(path.join(dir, 'big-secret.bin'), 0o000);
-    const env = { ...sb.baseEnv(), SNAP_REPO: repo, SNAP_CACHE_DIR: sb.path('cache-nobody'), HOME: sb.root };
+    // SNAP_CHUNK_WORKERS: the big file goes to a chunking worker, whose open error must come back the same way.
+    const env = { ...sb.baseEnv(), SNAP_REPO: repo, SNAP_CACHE_DIR: sb.path('cache-nobody'), HOME: sb.root, SNAP_CHUNK_WORKERS: '2' };
     const asNobody = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { env, uid: 65534, gid: 65534 });
     expect(asNobody(['init', '--kdf', 'scrypt:1024,8,1']).status).toBe(0);
     const r = asNobody(['create', dir, '--json']);

@@ -40,6 +40,15 @@ export function registerCreate(program: Command, run: Run): void {
     .action(run(async (ctx: CliContext, paths: unknown, opts: unknown) => createCommand(ctx, paths as string[], opts as CreateCliOptions)));
 }
 
+/** SNAP_CHUNK_WORKERS: chunking threads for big files (tuning; default: cores beyond two). */
+function chunkWorkersFromEnv(): number | undefined {
+  const v = process.env.SNAP_CHUNK_WORKERS;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new InvalidArgumentError(`SNAP_CHUNK_WORKERS: expected a whole number 0..64, got '${v}'`);
+  return n;
+}
+
 async function createCommand(ctx: CliContext, paths: string[], o: CreateCliOptions): Promise<number> {
   if (o.stdin && paths.length) throw new InvalidArgumentError('create: --stdin takes no paths');
   if (!o.stdin && paths.length === 0) throw new InvalidArgumentError('create: no paths given (or use --stdin)');
@@ -61,6 +70,7 @@ async function createCommand(ctx: CliContext, paths: string[], o: CreateCliOptio
         stdin: o.stdin ? { stream: process.stdin, filename: o.stdinFilename ?? 'stdin' } : undefined,
         progress: (p) => view.update({ files: p.files, bytes: p.bytesRead, current: p.current }),
         signal: ctx.signal,
+        chunkWorkers: chunkWorkersFromEnv(),
       });
     } finally {
       view.stop();
