@@ -18,7 +18,7 @@ import type { IdHasher } from '../crypto/idHasher.js';
 
 /** Bumped when what the fingerprint covers changes: old entries then never match. */
 const FINGERPRINT_VERSION = 1;
-/** lstat fields per entry in the fingerprint, 8 bytes each. */
+/** lstat fields per entry in the fingerprint, 8 bytes each (host byte order: the cache is local). */
 const STAT_FIELDS = 10;
 
 export class DirCache {
@@ -47,18 +47,26 @@ export class DirCache {
   /** The fingerprint of a listing; undefined when an entry could not be lstat'ed (never cached). */
   fingerprint(dirPath: Buffer, names: Buffer[], stats: Array<BigIntStats | { error: unknown }>, nameOf: (st: BigIntStats) => string): Buffer | undefined {
     const parts: Buffer[] = [this.salt, dirPath, Buffer.of(0)];
-    const fields = Buffer.allocUnsafe(names.length * STAT_FIELDS * 8);
+    const fields = new BigUint64Array(names.length * STAT_FIELDS); // assignment wraps to 64 bits
     for (let i = 0; i < names.length; i++) {
       const st = stats[i]!;
       if (!('ino' in st)) return undefined;
-      const o = i * STAT_FIELDS * 8;
-      const values = [st.mode, st.uid, st.gid, st.size, st.mtimeNs, st.ctimeNs, st.ino, st.dev, st.nlink, st.rdev];
-      for (let k = 0; k < STAT_FIELDS; k++) fields.writeBigUInt64LE(BigInt.asUintN(64, values[k]!), o + k * 8);
+      const o = i * STAT_FIELDS;
+      fields[o] = st.mode;
+      fields[o + 1] = st.uid;
+      fields[o + 2] = st.gid;
+      fields[o + 3] = st.size;
+      fields[o + 4] = st.mtimeNs;
+      fields[o + 5] = st.ctimeNs;
+      fields[o + 6] = st.ino;
+      fields[o + 7] = st.dev;
+      fields[o + 8] = st.nlink;
+      fields[o + 9] = st.rdev;
       const len = Buffer.allocUnsafe(4);
       len.writeUInt32LE(names[i]!.length);
       parts.push(len, names[i]!, Buffer.from(`${nameOf(st)}\0`));
     }
-    parts.push(fields);
+    parts.push(Buffer.from(fields.buffer));
     return this.hasher.hash(Buffer.concat(parts));
   }
 
