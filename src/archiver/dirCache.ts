@@ -18,10 +18,14 @@ import type { IdHasher } from '../crypto/idHasher.js';
 
 /** Bumped when what the fingerprint covers changes: old entries then never match. */
 const FINGERPRINT_VERSION = 1;
+/** Records written to LMDB in one transaction. */
+const WRITE_BATCH = 4096;
 /** lstat fields per entry in the fingerprint, 8 bytes each (host byte order: the cache is local). */
 const STAT_FIELDS = 10;
 
 export class DirCache {
+  private pending: Array<[Buffer, Buffer]> = [];
+
   private constructor(
     private readonly env: RootDatabase | undefined,
     private readonly db: Database<Buffer, Buffer> | undefined,
@@ -79,16 +83,33 @@ export class DirCache {
 
   record(dirPath: Buffer, fingerprint: Buffer, tree: BlobId): void {
     if (!this.db) return;
-    const v = this.db.getBinaryFast(this.key(dirPath));
+    const key = this.key(dirPath);
     const value = Buffer.concat([fingerprint, tree]);
+    const v = this.db.getBinaryFast(key);
     if (v && v.equals(value)) return;
-    void this.db.put(this.key(dirPath), value).catch(() => undefined);
+    // Written in batches: one LMDB write per directory costs more than the directory's walk.
+    this.pending.push([key, value]);
+    if (this.pending.length >= WRITE_BATCH) this.flush();
   }
 
   async close(): Promise<void> {
     try {
-      await this.db?.committed;
+      this.flush();
       await this.env?.close();
+    } catch {
+      // a cache that cannot be written is no cache
+    }
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    if (!this.db || batch.length === 0) return;
+    try {
+      const db = this.db;
+      db.transactionSync(() => {
+        for (const [k, v] of batch) db.putSync(k, v);
+      });
     } catch {
       // a cache that cannot be written is no cache
     }
