@@ -3,6 +3,7 @@
 // with synchronous calls on a descriptor (open, positioned writes, metadata, close). Two of these
 // beside the main thread's tree walk keep both cores busy on trees of many small files.
 
+import { ID_BYTES } from '../ids.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import fs from 'node:fs';
 import { IdHasher, PackCipher } from '../crypto/index.js';
@@ -15,7 +16,6 @@ import { FILE_CHMOD, FILE_CHOWN, type RestoreBatchMessage, type RestoreWorkerDat
 /** Pack ciphers kept (one HKDF each); a batch touches a few packs. */
 const CIPHER_CACHE = 256;
 const SALT_BYTES = PackCipher.SALT_BYTES;
-const ID_BYTES = 32;
 /** Create, never reuse: a file that appeared meanwhile is an error, not something to write into. */
 const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
 

@@ -4,7 +4,7 @@
 // until every batch that could hold one of its files has been written.
 
 import { IntegrityError, InterruptedError, StorageError } from '../errors.js';
-import type { BlobId } from '../ids.js';
+import { ID_BYTES, type BlobId } from '../ids.js';
 import { packObjectName } from '../pack/packFormat.js';
 import { Limiter } from '../repository/limiter.js';
 import type { Repository } from '../repository/repository.js';
@@ -19,7 +19,6 @@ export const BATCH_MAX_FILES = 256;
 export const BATCH_MAX_BYTES = 8 * 1024 * 1024;
 /** Range reads of one batch in flight at once (overlaps S3 round trips; local reads use the pool). */
 const RANGE_READS_IN_FLIGHT = 4;
-const ID_BYTES = 32;
 
 export interface SmallFile {
   target: Buffer;
