@@ -48,6 +48,7 @@ export function parseCompression(s: string): CompressionConfig {
 /** Compress a blob (shuffled first when it looks like fp32/int32 words); raw when nothing gets smaller. */
 export async function encodeBlob(plain: Buffer, cfg: CompressionConfig): Promise<{ codec: Codec; bytes: Buffer }> {
   if (cfg.codec === 'none' || plain.length === 0) return { codec: Codec.Raw, bytes: plain };
+  if (plain.length <= RANDOM_CHECK_MAX_BYTES && looksRandom(plain)) return { codec: Codec.Raw, bytes: plain };
   const order = wordLaneOrder(plain);
   if (order) {
     const frame = await bindings().compress(shuffleWords(plain, order), cfg.level);
@@ -57,6 +58,38 @@ export async function encodeBlob(plain: Buffer, cfg: CompressionConfig): Promise
   const packed = await bindings().compress(plain, cfg.level);
   if (packed.length >= plain.length) return { codec: Codec.Raw, bytes: plain };
   return { codec: Codec.Zstd, bytes: packed };
+}
+
+/**
+ * Small blobs whose bytes look random (compressed files, media, ciphertext) are stored without
+ * trying zstd: for them a zstd call's fixed cost (~25 µs of main-thread and ~40 µs of pool time
+ * through the binding, whatever the size) is most of the work, and it would find nothing. Larger
+ * blobs are always tried: there the call's cost is small beside the data, and repeats inside a
+ * high-entropy blob (which byte entropy cannot see) are worth finding.
+ */
+const RANDOM_CHECK_MAX_BYTES = 64 * 1024;
+/** Smaller samples say too little (the estimate below needs many more bytes than byte values). */
+const RANDOM_MIN_BYTES = 1024;
+/** Bytes of a blob sampled for the randomness check. */
+const RANDOM_SAMPLE_BYTES = 4096;
+/** Below the entropy uniform random bytes show in a sample of this size, by this margin (bits). */
+const RANDOM_MARGIN_BITS = 0.1;
+
+/**
+ * Whether a sample's byte entropy is that of uniform random bytes: for n samples the plug-in
+ * estimate of 8 bits comes out near 8 − 255 / (2 n ln 2).
+ */
+export function looksRandom(buf: Buffer): boolean {
+  const n = Math.min(buf.length, RANDOM_SAMPLE_BYTES);
+  if (n < RANDOM_MIN_BYTES) return false;
+  const counts = new Uint32Array(256);
+  for (let i = 0; i < n; i++) counts[buf[i]!]!++;
+  let h = 0;
+  for (let v = 0; v < 256; v++) {
+    const c = counts[v]!;
+    if (c) h -= (c / n) * Math.log2(c / n);
+  }
+  return h >= 8 - 255 / (2 * n * Math.LN2) - RANDOM_MARGIN_BITS;
 }
 
 export async function decodeBlob(codec: Codec, bytes: Buffer, rawLength: number): Promise<Buffer> {

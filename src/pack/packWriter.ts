@@ -71,7 +71,6 @@ export class PackWriter {
     const stored = this.cipher ? this.cipher.encryptAt(offset, bytes) : bytes;
     this.offset += stored.length;
     this.payload += bytes.length;
-    this.hasher.update(stored);
     this.entries.push({ id, type, codec, offset, storedLength: stored.length, rawLength });
     // Small blobs are gathered and written together: one syscall per WRITE_BATCH_BYTES, not per blob.
     if (this.batch.length === 0) this.batchOffset = offset;
@@ -86,7 +85,10 @@ export class PackWriter {
     const at = this.batchOffset;
     this.batch = [];
     this.batchBytes = 0;
-    const write = writeAt(fh, parts.length === 1 ? parts[0]! : Buffer.concat(parts), at);
+    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    // The pack's name is hashed per batch, in file order: one native call per 1 MiB, not per blob.
+    this.hasher.update(data);
+    const write = writeAt(fh, data, at);
     this.writes.push(write);
     return write;
   }

@@ -1,0 +1,40 @@
+// Codec choice: random-looking small blobs skip zstd (stored raw), everything else is compressed
+// when that makes it smaller, and every codec decodes to the exact bytes.
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Codec, decodeBlob, encodeBlob, looksRandom } from '../../src/pack/codec.js';
+
+const ZSTD = { codec: 'zstd', level: 3 } as const;
+const text = (n: number) => Buffer.from('{"id": 42, "text": "a sentence of words, some repeated, some not", "url": "https://example.org/x"}\n'.repeat(Math.ceil(n / 100))).subarray(0, n);
+
+describe('the randomness check', () => {
+  it('says random for random bytes at every size it looks at, and not for text, base64, zeros or floats', () => {
+    for (const n of [1024, 1500, 4096, 8192, 65536]) expect(looksRandom(randomBytes(n)), `random ${n}`).toBe(true);
+    expect(looksRandom(text(8192))).toBe(false);
+    expect(looksRandom(Buffer.from(randomBytes(6144).toString('base64')))).toBe(false);
+    expect(looksRandom(Buffer.alloc(8192))).toBe(false);
+    const floats = Buffer.from(Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i) * 0.02).buffer);
+    expect(looksRandom(floats)).toBe(false);
+    expect(looksRandom(randomBytes(1000))).toBe(false); // too small to tell
+  });
+
+  it('random small blobs are stored raw without trying zstd; text is compressed; both decode exactly', async () => {
+    const rnd = randomBytes(8192);
+    const r = await encodeBlob(rnd, ZSTD);
+    expect(r.codec).toBe(Codec.Raw);
+    expect(r.bytes.equals(rnd)).toBe(true);
+    const t = text(8192);
+    const c = await encodeBlob(t, ZSTD);
+    expect(c.codec).toBe(Codec.Zstd);
+    expect(c.bytes.length).toBeLessThan(t.length / 4);
+    expect((await decodeBlob(c.codec, c.bytes, t.length)).equals(t)).toBe(true);
+  });
+
+  it('a large high-entropy blob with repeats inside is still compressed (the check is for small blobs only)', async () => {
+    const block = Buffer.concat(Array.from({ length: 32 }, (_, i) => createHash('sha256').update(String(i)).digest())); // 1 KiB
+    const repeated = Buffer.concat(Array.from({ length: 128 }, () => block)); // 128 KiB of one random KiB
+    const e = await encodeBlob(repeated, ZSTD);
+    expect(e.codec).toBe(Codec.Zstd);
+    expect(e.bytes.length).toBeLessThan(4096);
+  });
+});
