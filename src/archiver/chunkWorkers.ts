@@ -4,8 +4,7 @@
 
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { workerScript } from '../workerScript.js';
 import type { BlobId } from '../ids.js';
 import type { Repository } from '../repository/repository.js';
 import type { WorkerJob, WorkerMessage } from './chunkWorkerProtocol.js';
@@ -27,18 +26,11 @@ const CORES_IN_USE = 2;
 export function defaultChunkWorkers(): number {
   return Math.max(0, Math.min(MAX_WORKERS, os.availableParallelism() - CORES_IN_USE));
 }
+
 /** Files chunked at once per worker: one keeps a worker busy (its reads run ahead), more only hold memory. */
 const JOBS_PER_WORKER = 1;
 /** Files smaller than this are chunked on the main thread: a round trip costs more than the work. */
 export const WORKER_MIN_FILE_BYTES = 512 * 1024;
-
-/** The worker script: beside this module in dist/; from the TypeScript sources (tests importing src/),
- * the compiled one in dist/, since a worker thread cannot load .ts. */
-function workerScript(): URL {
-  const beside = new URL('./chunkWorker.js', import.meta.url);
-  if (import.meta.url.endsWith('.js') || existsSync(fileURLToPath(beside))) return beside;
-  return new URL('../../dist/archiver/chunkWorker.js', import.meta.url);
-}
 
 export interface HashedChunk {
   id: BlobId;
@@ -62,7 +54,7 @@ export class ChunkWorkers {
 
   constructor(private readonly repo: Repository, count = Math.max(1, defaultChunkWorkers())) {
     this.workers = Array.from({ length: count }, () => {
-      const w = new Worker(workerScript());
+      const w = new Worker(workerScript(import.meta.url, 'chunkWorker.js', 'archiver'));
       w.on('message', (m: WorkerMessage) => this.deliver(m));
       // A worker that dies must fail its files, not leave them waiting for batches forever.
       const died = (e: unknown) => {

@@ -2,8 +2,10 @@
 // gathered into lane k before zstd sees the data. In an fp32 tensor the lane holding sign and
 // exponent repeats a few values and compresses well once it is contiguous, while interleaved with
 // the mantissa bytes it hides from zstd's matcher (HDF5's and Blosc's shuffle filter, for the same
-// reason). A chunk need not start on a word boundary: the lanes are then a rotation of the file's,
-// which compresses the same.
+// reason). A chunk need not start on a word boundary: its lanes are then a rotation of the file's,
+// which the lane order (lanes sorted by entropy, stored in one byte) puts back in shape.
+
+import { entropyBits } from './entropy.js';
 
 /** The word width the shuffle assumes (fp32 / int32). */
 export const SHUFFLE_WIDTH = 4;
@@ -110,14 +112,7 @@ export function wordLaneOrder(buf: Buffer): number[] | undefined {
   const counts = new Uint32Array(256 * SHUFFLE_WIDTH);
   for (let i = 0; i < n; i++) counts[(i & (SHUFFLE_WIDTH - 1)) * 256 + buf[start + i]!]!++;
   const perLane = n / SHUFFLE_WIDTH;
-  const bits = [0, 1, 2, 3].map((lane) => {
-    let h = 0;
-    for (let v = 0; v < 256; v++) {
-      const c = counts[lane * 256 + v]!;
-      if (c) h -= (c / perLane) * Math.log2(c / perLane);
-    }
-    return h;
-  });
+  const bits = [0, 1, 2, 3].map((lane) => entropyBits(counts, lane * 256, perLane));
   const sorted = [...bits].sort((a, b) => a - b);
   if (sorted[0]! > LOW_LANE_BITS || sorted[2]! < RANDOM_LANE_BITS) return undefined;
   return [0, 1, 2, 3].sort((a, b) => bits[a]! - bits[b]! || a - b);

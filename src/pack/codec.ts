@@ -3,6 +3,7 @@
 
 import { createRequire } from 'node:module';
 import { IntegrityError, InvalidArgumentError } from '../errors.js';
+import { entropyBits } from './entropy.js';
 import { decodeLaneOrder, encodeLaneOrder, shuffleWords, unshuffleWords, wordLaneOrder } from './byteShuffle.js';
 
 export enum Codec {
@@ -84,12 +85,7 @@ export function looksRandom(buf: Buffer): boolean {
   if (n < RANDOM_MIN_BYTES) return false;
   const counts = new Uint32Array(256);
   for (let i = 0; i < n; i++) counts[buf[i]!]!++;
-  let h = 0;
-  for (let v = 0; v < 256; v++) {
-    const c = counts[v]!;
-    if (c) h -= (c / n) * Math.log2(c / n);
-  }
-  return h >= 8 - 255 / (2 * n * Math.LN2) - RANDOM_MARGIN_BITS;
+  return entropyBits(counts, 0, n) >= 8 - 255 / (2 * n * Math.LN2) - RANDOM_MARGIN_BITS;
 }
 
 export async function decodeBlob(codec: Codec, bytes: Buffer, rawLength: number): Promise<Buffer> {

@@ -5,22 +5,13 @@
 
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { workerScript } from '../workerScript.js';
 import type { RestoreBatchMessage, RestoreWorkerData, RestoreWorkerReply, WorkerError } from './restoreWorkerProtocol.js';
 
 /** Writer threads: the main thread walks and reads, these decode and write; two use a 2-core machine. */
 const MAX_WORKERS = 2;
 /** One batch being written and one waiting, per worker. */
 const BATCHES_PER_WORKER = 2;
-
-/** The worker script: beside this module in dist/; from the TypeScript sources (tests importing src/),
- * the compiled one in dist/, since a worker thread cannot load .ts. */
-function workerScript(): URL {
-  const beside = new URL('./restoreWorker.js', import.meta.url);
-  if (import.meta.url.endsWith('.js') || existsSync(fileURLToPath(beside))) return beside;
-  return new URL('../../dist/restorer/restoreWorker.js', import.meta.url);
-}
 
 export class WorkerFailed extends Error {
   constructor(readonly error: WorkerError) {
@@ -42,7 +33,7 @@ export class RestoreWorkers {
 
   constructor(data: RestoreWorkerData, count = Math.max(1, Math.min(MAX_WORKERS, os.availableParallelism()))) {
     this.workers = Array.from({ length: count }, (_, slot) => {
-      const w = new Worker(workerScript(), { workerData: data });
+      const w = new Worker(workerScript(import.meta.url, 'restoreWorker.js', 'restorer'), { workerData: data });
       w.on('message', (m: RestoreWorkerReply) => this.settle(m));
       w.on('error', (e) => this.fail(slot, e));
       w.on('exit', (code) => this.fail(slot, new Error(`restore worker exited (code ${code})`)));
