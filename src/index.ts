@@ -19,3 +19,24 @@ export { findEntry, treeEntries, fileChunkIds } from './restorer/findEntry.js';
 export { EntryType, type TreeEntry } from './tree/index.js';
 export { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker/index.js';
 export { DEFAULT_KDF, parseKdf, type KdfParams } from './crypto/index.js';
+
+// Maintenance and the other commands: the CLI calls exactly these (one operation per command;
+// plan/execute pairs where the command is destructive).
+export { planForget, isNoop as isForgetNoop, type ForgetRequest, type ForgetPlan } from './maintenance/forget/planForget.js';
+export { executeForget, type ForgetExecuteOptions } from './maintenance/forget/executeForget.js';
+export { pruneRepository, type PruneRequest, type PruneReport } from './maintenance/prune/pruneRepository.js';
+export { planPrune, type PrunePlan, type PrunePolicy } from './maintenance/prune/planPrune.js';
+export { executePrune } from './maintenance/prune/executePrune.js';
+export { checkRepository, type CheckOptions } from './maintenance/check/checkRepository.js';
+export type { CheckResult, CheckError } from './maintenance/check/types.js';
+export { repairIndex, type RepairIndexOptions, type RepairIndexResult } from './maintenance/repair/repairIndex.js';
+export { planRepairSnapshots, type RepairPlan } from './maintenance/repair/planRepairSnapshots.js';
+export { executeRepairSnapshots, type RepairSnapshotsResult } from './maintenance/repair/executeRepairSnapshots.js';
+export { copySnapshots, type CopyOptions, type CopySummary } from './maintenance/copy/copySnapshots.js';
+export { repositoryStats, type StatsOptions, type StatsResult } from './maintenance/stats/repositoryStats.js';
+export { gatherReport, type ReportOptions, type ReportData } from './maintenance/report/gatherReport.js';
+export { renderReport } from './maintenance/report/renderReport.js';
+export { diffSnapshots, type DiffOptions, type DiffItem } from './maintenance/diff/diffSnapshots.js';
+export { verifyDir, type VerifyOptions, type VerifyResult } from './restorer/verifyDir.js';
+export { listKeys, addRepositoryKey, removeRepositoryKey, changePassword, type KeyInfo } from './repository/keyManagement.js';
+export { readLog, type LogEntry } from './repository/auditLog.js';
