@@ -1,7 +1,8 @@
 // "The cache is only a cache" (issue 11): the LMDB index cache must never make the repository look
 // different from what its index files say. A blob named by two index files survives the loss of
 // either; repair snapshots decides "missing" from the index files; two copies of one repository
-// (same id, other location) never share a cache folder.
+// (same id, other location) never share a cache folder; create re-reads an unchanged file whose
+// chunks are no longer indexed.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openRepository } from '../../src/index.js';
 import { Sandbox, diffTrees, snapshotTree } from './helpers.js';
-import { randomFile } from '../fixtures/damageRepo.js';
+import { flipByte, listPacks, newPacks, randomFile } from '../fixtures/damageRepo.js';
 
 const indexNames = (repo: string) => readdirSync(path.join(repo, 'index')).filter((n) => !n.startsWith('.')).sort();
 const cpA = (from: string, to: string) => expect(spawnSync('cp', ['-a', from, to]).status).toBe(0);
@@ -82,5 +83,30 @@ describe('two copies of one repository (same id)', () => {
     expect(created.bytes_added).toBeGreaterThanOrEqual(200 * 1024);
     for (const repo of [sb.repo, copy]) expect(sb.run(['check', '--read-data'], { env: { SNAP_REPO: repo } }).code).toBe(0);
     expect(readdirSync(sb.cache).filter((n) => /^[0-9a-f]{64}-[0-9a-f]{16}$/.test(n)).length).toBe(2);
+  });
+});
+
+describe('create after repair index dropped damaged blobs', () => {
+  const sb = new Sandbox('pw');
+  afterAll(() => sb.cleanup());
+
+  it('re-reads the unchanged file whose chunks are gone, and the new snapshot restores it bit for bit', () => {
+    sb.init();
+    const src = sb.path('src');
+    randomFile(path.join(src, 'keep.bin'), 100 * 1024);
+    sb.ok(['create', src]);
+    const before = listPacks(sb.repo);
+    randomFile(path.join(src, 'sub/victim.bin'), 300 * 1024);
+    sb.ok(['create', src]);
+    const data = newPacks(before, listPacks(sb.repo))[0]!;
+    flipByte(data.file, Math.floor(data.size / 3));
+    const repaired = sb.json(['repair', 'index', '--read-data']);
+    expect(repaired.blobs_dropped).toBeGreaterThan(0);
+    const created = sb.json(['create', src]);
+    expect(created.bytes_added).toBeGreaterThan(0);
+    const target = sb.path('restore');
+    expect(sb.run(['restore', 'latest', target]).code).toBe(0);
+    expect(diffTrees(snapshotTree(src, false), snapshotTree(path.join(target, src), false))).toEqual([]);
+    rmSync(target, { recursive: true, force: true });
   });
 });
