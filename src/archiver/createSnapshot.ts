@@ -81,10 +81,12 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
     signal: opts.signal,
   };
   const parentRoot = parent ? await loadParentDir(ctx, Buffer.from(parent.tree, 'hex') as BlobId) : undefined;
+  // Opened before the workers start (a cache that will not open must not leave threads behind).
+  const indexEpoch = (await repo.index()).epoch();
   let rootId: BlobId;
   const workers = opts.chunkWorkers ?? defaultChunkWorkers();
   ctx.workers = opts.stdin || workers <= 0 ? undefined : new ChunkWorkers(repo, workers);
-  if (!opts.stdin && !opts.dryRun) ctx.dirCache = DirCache.open(repo.cacheDir, repo.idHasher, JSON.stringify({ excludes: opts.excludes ?? [], oneFileSystem: ctx.oneFileSystem }));
+  if (!opts.stdin && !opts.dryRun) ctx.dirCache = DirCache.open(repo.cacheDir, repo.idHasher, JSON.stringify({ excludes: opts.excludes ?? [], oneFileSystem: ctx.oneFileSystem }), indexEpoch);
   try {
     rootId = opts.stdin ? await saveStdinRoot(ctx, opts.stdin) : await saveRoot(ctx, paths, parentRoot);
     await saver.flush();

@@ -8,6 +8,9 @@
 // prune while its data does not, but the parent's trees and data are alive. Keys and values are
 // keyed hashes in an encrypted repository, so the cache shows nothing the repository hides. Like
 // every cache here it is only a help: a cache that cannot be opened is no cache.
+// A record also holds the index cache's epoch (IndexCache.epoch): when a blob has left the index
+// since (prune, `repair index` dropping damaged blobs), the directory is walked in full, and every
+// unchanged file's chunks are looked up again before its content is reused.
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +25,10 @@ const FINGERPRINT_VERSION = 1;
 const WRITE_BATCH = 4096;
 /** lstat fields per entry in the fingerprint, 8 bytes each (host byte order: the cache is local). */
 const STAT_FIELDS = 10;
+/** Bytes of the index epoch in a record (a keyed hash of it: the cache shows nothing). */
+const EPOCH_BYTES = 16;
+/** A record: fingerprint | tree id | epoch. */
+const RECORD_BYTES = 2 * ID_BYTES + EPOCH_BYTES;
 
 export class DirCache {
   private pending: Array<[Buffer, Buffer]> = [];
@@ -31,20 +38,25 @@ export class DirCache {
     private readonly db: Database<Buffer, Buffer> | undefined,
     private readonly hasher: IdHasher,
     private readonly salt: Buffer,
+    private readonly epoch: Buffer,
   ) {}
 
-  /** `settings`: everything besides the listing that shapes a tree (exclude patterns, one-file-system). */
-  static open(cacheDir: string, hasher: IdHasher, settings: string): DirCache {
+  /**
+   * `settings`: everything besides the listing that shapes a tree (exclude patterns, one-file-system).
+   * `indexEpoch`: the index cache's epoch now; records of another epoch never match.
+   */
+  static open(cacheDir: string, hasher: IdHasher, settings: string, indexEpoch: string): DirCache {
     const salt = Buffer.from(`snap dir fingerprint v${FINGERPRINT_VERSION}\0${settings}\0`);
+    const epoch = hasher.hash(Buffer.from(`snap index epoch\0${indexEpoch}`)).subarray(0, EPOCH_BYTES);
     try {
       const dir = path.join(cacheDir, 'dirs');
       mkdirSync(dir, { recursive: true });
       // No fsync: a lost write only means a directory is walked in full next time.
       const env = open({ path: dir, maxDbs: 2, compression: false, noSync: true, noMetaSync: true });
       const db = env.openDB<Buffer, Buffer>({ name: 'dirs', keyEncoding: 'binary', encoding: 'binary' });
-      return new DirCache(env, db, hasher, salt);
+      return new DirCache(env, db, hasher, salt, epoch);
     } catch {
-      return new DirCache(undefined, undefined, hasher, salt);
+      return new DirCache(undefined, undefined, hasher, salt, epoch);
     }
   }
 
@@ -77,14 +89,15 @@ export class DirCache {
   /** The tree recorded for this directory and fingerprint, if any. */
   tree(dirPath: Buffer, fingerprint: Buffer): BlobId | undefined {
     const v = this.db?.getBinaryFast(this.key(dirPath));
-    if (!v || v.length !== 2 * ID_BYTES || !v.subarray(0, ID_BYTES).equals(fingerprint)) return undefined;
-    return Buffer.from(v.subarray(ID_BYTES)) as BlobId;
+    if (!v || v.length !== RECORD_BYTES || !v.subarray(0, ID_BYTES).equals(fingerprint)) return undefined;
+    if (!v.subarray(2 * ID_BYTES).equals(this.epoch)) return undefined;
+    return Buffer.from(v.subarray(ID_BYTES, 2 * ID_BYTES)) as BlobId;
   }
 
   record(dirPath: Buffer, fingerprint: Buffer, tree: BlobId): void {
     if (!this.db) return;
     const key = this.key(dirPath);
-    const value = Buffer.concat([fingerprint, tree]);
+    const value = Buffer.concat([fingerprint, tree, this.epoch]);
     const v = this.db.getBinaryFast(key);
     if (v && v.equals(value)) return;
     // Written in batches: one LMDB write per directory costs more than the directory's walk.

@@ -4,10 +4,10 @@
 
 import { promises as fs, lstatSync, readdirSync, type BigIntStats } from 'node:fs';
 import { BlobType, type BlobId } from '../ids.js';
-import { InterruptedError, SnapError } from '../errors.js';
+import { IntegrityError, InterruptedError, NotFoundError, SnapError, UnsupportedFormatError } from '../errors.js';
 import { buildTree, entryFromStat, readXattrs, EntryType, type TreeEntry } from '../tree/index.js';
 import type { ArchiveContext } from './context.js';
-import { saveFile } from './saveFile.js';
+import { contentIndexed, saveFile } from './saveFile.js';
 
 /** Files of one directory read at once: overlaps open/read latency of small files. */
 const FILE_CONCURRENCY = 8;
@@ -33,12 +33,20 @@ export async function saveTree(ctx: ArchiveContext, entries: TreeEntry[]): Promi
   return store(await buildTree(entries, store));
 }
 
-/** Load a parent snapshot's directory as a name → entry map (undefined when there is none). */
+/**
+ * Load a parent snapshot's directory as a name → entry map (undefined when there is none, or when
+ * its tree is missing or damaged: then every file below it is read again, nothing is reused).
+ */
 export async function loadParentDir(ctx: ArchiveContext, subtree: BlobId | undefined): Promise<ParentEntries> {
   if (!subtree) return undefined;
   const { readTree } = await import('../tree/index.js');
   const map = new Map<string, TreeEntry>();
-  for await (const e of readTree(await ctx.repo.loadTreeBlob(subtree), ctx.repo.loadTreeBlob)) map.set(key(e.name), e);
+  try {
+    for await (const e of readTree(await ctx.repo.loadTreeBlob(subtree), ctx.repo.loadTreeBlob)) map.set(key(e.name), e);
+  } catch (e) {
+    if (e instanceof IntegrityError || e instanceof NotFoundError || e instanceof UnsupportedFormatError) return undefined;
+    throw e;
+  }
   return map;
 }
 
@@ -184,7 +192,8 @@ export async function completeFile(ctx: ArchiveContext, full: Buffer, entry: Tre
   if (ctx.signal?.aborted) throw new InterruptedError();
   addNames(ctx, entry);
   const c = ctx.counters;
-  if (prev && prev.type === EntryType.File && prev.size === entry.size && prev.mtimeNs === entry.mtimeNs && prev.ctimeNs === entry.ctimeNs && prev.inode === entry.inode) {
+  const unchanged = prev && prev.type === EntryType.File && prev.size === entry.size && prev.mtimeNs === entry.mtimeNs && prev.ctimeNs === entry.ctimeNs && prev.inode === entry.inode;
+  if (prev && unchanged && (await contentIndexed(ctx.repo, ctx.saver, prev))) {
     entry.chunks = prev.chunks;
     entry.chunkList = prev.chunkList;
     entry.xattrs = prev.xattrs; // an xattr change moves ctime, so the parent's are still right

@@ -3,9 +3,9 @@
 
 import { promises as fs, readFileSync } from 'node:fs';
 import { chunkBuffer, chunkFile, StreamChunker } from '../chunker/index.js';
-import { InterruptedError } from '../errors.js';
+import { IntegrityError, InterruptedError, NotFoundError, UnsupportedFormatError } from '../errors.js';
 import { BlobType, type BlobId } from '../ids.js';
-import { encodeChunkListBlob, INLINE_CHUNK_LIMIT, splitChunkList } from '../tree/index.js';
+import { decodeChunkListBlob, encodeChunkListBlob, INLINE_CHUNK_LIMIT, splitChunkList } from '../tree/index.js';
 import type { Repository } from '../repository/repository.js';
 import type { BlobSaver } from '../repository/blobSaver.js';
 import { WORKER_MIN_FILE_BYTES, type ChunkWorkers, type HashedChunk } from './chunkWorkers.js';
@@ -52,6 +52,28 @@ export async function contentFromIds(repo: Repository, saver: BlobSaver, ids: Bl
     list.push(id);
   }
   return { chunkList: list };
+}
+
+/**
+ * Whether every blob a parent snapshot's file content needs is still indexed (or saved by this
+ * run). An unchanged file is reused unread only then: after `repair index` dropped damaged blobs,
+ * reusing the parent's ids would point tonight's snapshot at them again (restic checks this too).
+ * A chunk list that will not load counts as not indexed: the file is read again.
+ */
+export async function contentIndexed(repo: Repository, saver: BlobSaver, content: FileContent): Promise<boolean> {
+  for (const id of content.chunks ?? []) if (!(await saver.has(id))) return false;
+  for (const listId of content.chunkList ?? []) {
+    if (!(await saver.has(listId))) return false;
+    let ids: BlobId[];
+    try {
+      ids = decodeChunkListBlob(await repo.loadBlob(listId));
+    } catch (e) {
+      if (e instanceof IntegrityError || e instanceof NotFoundError || e instanceof UnsupportedFormatError) return false;
+      throw e;
+    }
+    for (const id of ids) if (!(await saver.has(id))) return false;
+  }
+  return true;
 }
 
 /** A file's content. Big files go to a chunking worker (other cores); small ones are done here. */

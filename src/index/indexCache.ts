@@ -2,7 +2,15 @@
 // (never in the repository), holds only entries of durable index files, and records which index
 // files it has applied in the same transaction as their entries. Opening applies new files and
 // drops vanished ones, so it costs what changed, not the size of the repository.
+//
+// A blob may be named by several index files (two hosts stored it at once; a prune wrote its new
+// index before deleting the old one). `blobs` holds the newest file's entry; the others wait in
+// `shadowed` (key: id | file seq), so dropping one file falls back to the next instead of forgetting
+// a blob the repository still holds. `epoch` changes whenever a blob leaves the cache with no
+// fallback (and on clear): whoever remembered "these blobs were indexed" (the directory
+// fingerprints of create) knows then to look again.
 
+import { randomBytes } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ID_BYTES, type BlobId, type BlobType } from '../ids.js';
 import type { Codec } from '../pack/codec.js';
@@ -15,6 +23,11 @@ const APPLY_BATCH_ENTRIES = 100_000;
 /** Value layout: pack id | offset u32 | stored u32 | raw u32 | type u8 | codec u8 | index seq u32. */
 const VALUE_BYTES = ID_BYTES + 4 + 4 + 4 + 1 + 1 + 4;
 const SEQ_KEY = 'next_seq';
+const LAYOUT_KEY = 'layout';
+/** 2: entries shadowed by a newer file's are kept (`shadowed`). A cache of another layout is rebuilt. */
+const LAYOUT = 2;
+const EPOCH_KEY = 'epoch';
+const SEQ_OFFSET = 46;
 /**
  * A cold cache (nothing applied yet) facing at least this many index files is built in bulk: in
  * key order with MDB_APPEND into a fresh environment beside it, then swapped in. Applying millions
@@ -41,6 +54,7 @@ export class IndexCache {
     private readonly blobs: Database<Buffer, Buffer>,
     private readonly files: Database<number, string>,
     private readonly bySeq: Database<Buffer, Buffer>,
+    private readonly shadowed: Database<Buffer, Buffer>,
   ) {}
 
   static open(dir: string, opts: { noSync?: boolean } = {}): IndexCache {
@@ -48,7 +62,29 @@ export class IndexCache {
     const blobs = env.openDB<Buffer, Buffer>({ name: 'blobs', keyEncoding: 'binary', encoding: 'binary' });
     const files = env.openDB<number, string>({ name: 'files', keyEncoding: 'ordered-binary', encoding: 'msgpack' });
     const bySeq = env.openDB<Buffer, Buffer>({ name: 'by_seq', keyEncoding: 'binary', encoding: 'binary' });
-    return new IndexCache(env, blobs, files, bySeq);
+    const shadowed = env.openDB<Buffer, Buffer>({ name: 'shadowed', keyEncoding: 'binary', encoding: 'binary' });
+    const cache = new IndexCache(env, blobs, files, bySeq, shadowed);
+    cache.upgradeLayout();
+    return cache;
+  }
+
+  /** A cache written by an older layout lacks what this one relies on: it is emptied (rebuilt from index/). */
+  private upgradeLayout(): void {
+    if (this.env.get(LAYOUT_KEY) === LAYOUT) return;
+    this.env.transactionSync(() => {
+      if (this.files.getCount() > 0 || this.blobs.getCount() > 0) this.clearEntries();
+      this.env.putSync(LAYOUT_KEY, LAYOUT);
+      if (this.env.get(EPOCH_KEY) === undefined) this.newEpoch();
+    });
+  }
+
+  /** Changes whenever a blob may have left the cache for good (see the head of this file). */
+  epoch(): string {
+    return (this.env.get(EPOCH_KEY) as string | undefined) ?? '';
+  }
+
+  private newEpoch(): void {
+    this.env.putSync(EPOCH_KEY, randomBytes(16).toString('hex'));
   }
 
   /**
@@ -99,7 +135,7 @@ export class IndexCache {
           const fileSeq = seq++;
           const ids = Buffer.allocUnsafe(packs.reduce((n, p) => n + p.entries.length, 0) * ID_BYTES);
           let at = 0;
-          value.writeUInt32LE(fileSeq, 46);
+          value.writeUInt32LE(fileSeq, SEQ_OFFSET);
           for (const p of packs) {
             value.write(p.packId, 0, ID_BYTES, 'hex');
             for (const e of p.entries) {
@@ -135,15 +171,23 @@ export class IndexCache {
       // Runs fill in file order, so among equal ids the newest file's record comes last.
       const order = sortedOffsets(data, R, ID_BYTES, 1);
       const sameId = (a: number, b: number) => data.compare(data, b, b + ID_BYTES, a, a + ID_BYTES);
+      const seqOf = (at: number) => data.readUInt32LE(at + ID_BYTES + SEQ_OFFSET);
       this.env.transactionSync(() => {
         for (let j = 0; j < n; j++) {
           const at = order[j]!;
-          if (j + 1 < n && sameId(at, order[j + 1]!) === 0) continue;
+          if (j + 1 < n && sameId(at, order[j + 1]!) === 0) {
+            // An older file's entry (ascending seq within equal ids): kept as the fallback.
+            const next = order[j + 1]!;
+            if (seqOf(at) !== seqOf(next)) this.shadowed.putSync(shadowKey(data.subarray(at, at + ID_BYTES), seqOf(at)), data.subarray(at + ID_BYTES, at + R), { append: true });
+            continue;
+          }
           this.blobs.putSync(data.subarray(at, at + ID_BYTES), data.subarray(at + ID_BYTES, at + R), { append: true });
         }
       });
     }
     this.env.putSync(SEQ_KEY, seq);
+    this.env.putSync(LAYOUT_KEY, LAYOUT);
+    this.newEpoch();
   }
 
   lookup(id: BlobId): CachedLocation | undefined {
@@ -209,13 +253,19 @@ export class IndexCache {
         for (const p of packs) {
           const value = Buffer.alloc(VALUE_BYTES);
           value.write(p.packId, 0, ID_BYTES, 'hex');
-          value.writeUInt32LE(fileSeq, 46);
+          value.writeUInt32LE(fileSeq, SEQ_OFFSET);
           for (const e of p.entries) {
             value.writeUInt32LE(e.offset, 32);
             value.writeUInt32LE(e.storedLength, 36);
             value.writeUInt32LE(e.rawLength, 40);
             value[44] = e.type;
             value[45] = e.codec;
+            // An entry of another file is kept as this blob's fallback (dropFile).
+            // (getBinary, not getBinaryFast: a fast buffer cannot be copied inside a write transaction.)
+            const found = this.blobs.getBinary(e.id);
+            const old = found && found.length === VALUE_BYTES ? Buffer.from(found) : undefined;
+            const oldSeq = old?.readUInt32LE(SEQ_OFFSET);
+            if (old && oldSeq !== fileSeq) this.shadowed.putSync(shadowKey(e.id, oldSeq!), old);
             this.blobs.putSync(e.id, Buffer.from(value));
             e.id.copy(seqKey, 4);
             this.bySeq.putSync(Buffer.from(seqKey), Buffer.alloc(0));
@@ -235,25 +285,52 @@ export class IndexCache {
       start.writeUInt32BE(seq);
       const end = Buffer.alloc(4);
       end.writeUInt32BE(seq + 1);
+      let lost = false;
       for (const key of this.bySeq.getKeys({ start, end }) as Iterable<Buffer>) {
-        const id = key.subarray(4);
-        const v = this.blobs.getBinaryFast(id);
-        // Only drop the entry if it still belongs to this file: a newer file may have re-pointed it.
-        if (v && v.readUInt32LE(46) === seq) this.blobs.removeSync(Buffer.from(id));
-        this.bySeq.removeSync(key);
+        const id = Buffer.from(key.subarray(4));
+        const v = this.blobs.getBinary(id);
+        if (v && v.readUInt32LE(SEQ_OFFSET) === seq) {
+          // This file's entry was the live one: the newest other file naming the blob takes over.
+          const next = this.newestShadow(id);
+          if (next) {
+            this.blobs.putSync(id, next.value);
+            this.shadowed.removeSync(next.key);
+          } else {
+            this.blobs.removeSync(id);
+            lost = true;
+          }
+        } else {
+          this.shadowed.removeSync(shadowKey(id, seq));
+        }
+        this.bySeq.removeSync(Buffer.from(key));
       }
       this.files.removeSync(name);
+      if (lost) this.newEpoch();
     });
+  }
+
+  /** The shadowed entry of `id` from the newest file, if any. */
+  private newestShadow(id: Buffer): { key: Buffer; value: Buffer } | undefined {
+    let best: { key: Buffer; value: Buffer } | undefined;
+    const end = Buffer.concat([shadowKey(id, 0xffffffff), Buffer.of(0)]);
+    for (const { key, value } of this.shadowed.getRange({ start: shadowKey(id, 0), end }) as Iterable<{ key: Buffer; value: Buffer }>) {
+      if (value.length === VALUE_BYTES) best = { key: Buffer.from(key), value: Buffer.from(value) };
+    }
+    return best;
   }
 
   /** Forget everything (repair index). */
   clear(): void {
-    this.env.transactionSync(() => {
-      this.blobs.clearSync();
-      this.files.clearSync();
-      this.bySeq.clearSync();
-      this.env.removeSync(SEQ_KEY);
-    });
+    this.env.transactionSync(() => this.clearEntries());
+  }
+
+  private clearEntries(): void {
+    this.blobs.clearSync();
+    this.files.clearSync();
+    this.bySeq.clearSync();
+    this.shadowed.clearSync();
+    this.env.removeSync(SEQ_KEY);
+    this.newEpoch();
   }
 
   /** Every cached blob, in key order (for check and prune; streaming, no big arrays). */
@@ -272,4 +349,12 @@ export class IndexCache {
   async close(): Promise<void> {
     await this.env.close();
   }
+}
+
+/** Key of a shadowed entry: blob id | file seq (big-endian, so one id's entries sort by seq). */
+function shadowKey(id: Buffer, seq: number): Buffer {
+  const k = Buffer.alloc(ID_BYTES + 4);
+  id.copy(k, 0, 0, ID_BYTES);
+  k.writeUInt32BE(seq, ID_BYTES);
+  return k;
 }

@@ -3,7 +3,8 @@
 
 import path from 'node:path';
 import os from 'node:os';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import type { Backend } from '../backend/backend.js';
 import { IdHasher, objectName, deriveGearBytes } from '../crypto/index.js';
 import { STANDARD_GEAR, gearFromBytes } from '../chunker/index.js';
@@ -28,12 +29,34 @@ export function defaultCacheDir(): string {
   return path.join(base, 'snap');
 }
 
+/** Hex digits of the location hash in a cache folder's name: enough to never collide by chance. */
+const LOCATION_HASH_HEX = 16;
+
+/**
+ * `<id>-<hash of the canonical location>`. A local location is canonical once symlinks are
+ * resolved (two paths to one directory share a cache); an id that is not 64 hex digits never
+ * becomes a path (it comes from storage).
+ */
+export function cacheFolderName(id: string, location: string): string {
+  if (!/^[0-9a-f]{64}$/.test(id)) throw new IntegrityError(`config: repository id ${JSON.stringify(id.slice(0, 80))} is not 64 hex digits`, { object: 'config' });
+  let canonical = location;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
+    try {
+      canonical = realpathSync(location);
+    } catch {
+      // not reachable now: the resolved path is what it will be opened by
+    }
+  }
+  return `${id}-${createHash('sha256').update(canonical).digest('hex').slice(0, LOCATION_HASH_HEX)}`;
+}
+
 export class Repository {
   readonly idHasher: IdHasher;
   readonly gear: BigUint64Array;
   private readonly treeCache = new Map<string, Buffer>();
   private indexCache: IndexCache | undefined;
   private indexOpening: Promise<IndexCache> | undefined;
+  private cacheFolder: string | undefined;
   /** The key file that opened the repository (encrypted repositories). */
   keyId: string | undefined;
 
@@ -52,11 +75,16 @@ export class Repository {
     return this.backend.location;
   }
 
-  /** The per-repository cache folder (LMDB index, verification records). */
+  /**
+   * The per-repository cache folder (LMDB index, verification records): `<id>-<location hash>`.
+   * Bound to the location as well as the id: a `cp -a` copy of a repository has the same id but
+   * not the same packs, and a cache shared by both would let a backup into one deduplicate
+   * against blobs only the other holds.
+   */
   get cacheDir(): string {
-    const dir = path.join(this.cacheRoot, this.config.id);
-    mkdirSync(dir, { recursive: true });
-    return dir;
+    this.cacheFolder ??= path.join(this.cacheRoot, cacheFolderName(this.config.id, this.backend.location));
+    mkdirSync(this.cacheFolder, { recursive: true });
+    return this.cacheFolder;
   }
 
   /** The LMDB index cache, brought in step with index/ on first use. */
@@ -150,7 +178,7 @@ export class Repository {
   async listSnapshots(): Promise<Snapshot[]> {
     const ids = await this.listSnapshotIds();
     // Only records new since the last run are read (snapshotCache.ts): records are immutable.
-    const out = await listSnapshotsCached(path.join(this.cacheRoot, this.config.id, 'snapshots.json'), ids, (id) => this.loadSnapshot(id as SnapshotId), {
+    const out = await listSnapshotsCached(path.join(this.cacheDir, 'snapshots.json'), ids, (id) => this.loadSnapshot(id as SnapshotId), {
       seal: (plain) => this.crypt.seal('snapshot', plain),
       open: (stored) => this.crypt.open('snapshot', stored),
     });

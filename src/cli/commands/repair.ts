@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
 import { ScratchDb } from '../../index/scratchDb.js';
 import { repairIndex } from '../../maintenance/repair/repairIndex.js';
-import { DamageFinder, loadReadableSnapshots } from '../../maintenance/repair/findDamage.js';
+import { DamageFinder, indexedBlobsFromFiles, loadReadableSnapshots } from '../../maintenance/repair/findDamage.js';
 import { planRepairSnapshots } from '../../maintenance/repair/planRepairSnapshots.js';
 import { executeRepairSnapshots } from '../../maintenance/repair/executeRepairSnapshots.js';
 import { EXIT } from '../errorTable.js';
@@ -66,7 +66,7 @@ async function repairSnapshotsCommand(ctx: CliContext, o: { forget?: boolean; dr
     const scratch = ScratchDb.open(repo.cacheDir, 'repair');
     let found;
     try {
-      found = await new DamageFinder(repo, await repo.index(), scratch, ctx.signal).snapshots(snapshots);
+      found = await new DamageFinder(await indexedBlobsFromFiles(repo, scratch, ctx.signal), scratch, ctx.signal).snapshots(snapshots);
     } finally {
       await scratch.close();
     }

@@ -4,11 +4,17 @@
 // chunk lists found whole are remembered in a scratch LMDB table, so snapshots that share them cost
 // nothing more. Data chunks are looked up, not read: run `repair index --read-data` first to drop
 // chunks whose content is damaged, then they count as missing here.
+//
+// "Missing" is decided by the index FILES (read into a scratch table, as check does), never by the
+// LMDB cache: this walk decides what gets rewritten out of every snapshot, and a stale or damaged
+// cache must not make an intact file look lost. An index file that cannot be read stops the repair
+// (its blobs would all look missing): `repair index` rebuilds the index files first.
 
 import { IntegrityError, InterruptedError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
 import type { BlobId } from '../../ids.js';
-import type { IndexCache } from '../../index/indexCache.js';
 import type { Repository } from '../../repository/repository.js';
+import { readBlobAt } from '../../pack/packReader.js';
+import { loadIndexTruth, type IndexTruth } from '../check/indexTruth.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { decodeChunkListBlob, EntryType, readTreeParts, type TreeEntry } from '../../tree/index.js';
 import type { ScratchDb, ScratchTable } from '../../index/scratchDb.js';
@@ -33,13 +39,37 @@ export interface SnapshotDamage {
 const WHOLE = Buffer.alloc(0);
 const key = (name: Buffer) => name.toString('latin1');
 
+/** The blobs the index files name, and reading them from where those files say. */
+export interface IndexedBlobs {
+  has(id: BlobId): boolean;
+  load(id: BlobId): Promise<Buffer>;
+}
+
+/** Read every index file into `scratch`; one that cannot be read is an IntegrityError naming it. */
+export async function indexedBlobsFromFiles(repo: Repository, scratch: ScratchDb, signal?: AbortSignal): Promise<IndexedBlobs> {
+  const unreadable: string[] = [];
+  const truth: IndexTruth = await loadIndexTruth(repo, scratch, (e) => unreadable.push(e.message), signal);
+  if (unreadable.length) {
+    throw new IntegrityError(`repair snapshots: ${unreadable[0]}${unreadable.length > 1 ? ` (and ${unreadable.length - 1} more)` : ''}; run 'snap repair index' first`);
+  }
+  return {
+    has: (id) => truth.lookup(id) !== undefined,
+    load: async (id) => {
+      const loc = truth.lookup(id);
+      if (!loc) throw new IntegrityError(`blob ${id.toString('hex')} is not named by any index file (missing data)`, { blob: id.toString('hex') });
+      const plain = await readBlobAt(repo.backend, repo.crypt, loc);
+      repo.verifyBlob(id, plain, loc.packId);
+      return plain;
+    },
+  };
+}
+
 export class DamageFinder {
   private readonly whole: ScratchTable;
   private readonly damaged = new Map<string, TreeDamage>();
 
   constructor(
-    private readonly repo: Repository,
-    private readonly index: IndexCache,
+    private readonly index: IndexedBlobs,
     scratch: ScratchDb,
     private readonly signal?: AbortSignal,
   ) {
@@ -61,8 +91,8 @@ export class DamageFinder {
     const dirs = new Map<string, { name: Buffer; subtree: BlobId; damage: TreeDamage }>();
     let result: TreeDamage | undefined;
     try {
-      const root = await this.repo.loadTreeBlob(id);
-      for await (const part of readTreeParts(root, this.repo.loadTreeBlob)) {
+      const root = await this.index.load(id);
+      for await (const part of readTreeParts(root, this.index.load)) {
         for (const e of part) {
           if (e.type === EntryType.Dir && e.subtree) {
             const d = await this.tree(e.subtree);
@@ -90,7 +120,7 @@ export class DamageFinder {
       if (this.whole.has(listId)) continue;
       let ids: BlobId[];
       try {
-        ids = decodeChunkListBlob(await this.repo.loadBlob(listId));
+        ids = decodeChunkListBlob(await this.index.load(listId));
       } catch (err) {
         if (!isDamage(err)) throw err;
         return `chunk list ${listId.toString('hex')} cannot be loaded: ${(err as Error).message}`;

@@ -1,0 +1,60 @@
+// The LMDB index cache on its own (real LMDB in a temp dir): a blob named by several index files
+// keeps a location until the last of them is gone, whether the cache was built in bulk (cold, many
+// files) or file by file; the epoch changes only when a blob leaves for good.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BULK_MIN_FILES, IndexCache } from '../../src/index/indexCache.js';
+import type { IndexPack } from '../../src/index/indexFormat.js';
+import type { BlobId } from '../../src/ids.js';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'snap-indexcache-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const blob = (n: number) => Buffer.alloc(32, n) as BlobId;
+const packOf = (file: number) => String(file % 10).repeat(64);
+/** File f names blobs f and f+1 (so every blob but the first is named by two files) in its own pack. */
+function files(count: number): Map<string, IndexPack[]> {
+  const m = new Map<string, IndexPack[]>();
+  for (let f = 1; f <= count; f++) {
+    const entries = [f, f + 1].map((b) => ({ id: blob(b), type: 1, codec: 0, offset: f * 100 + b, storedLength: 10, rawLength: 10 }));
+    m.set(`file-${String(f).padStart(3, '0')}`, [{ packId: packOf(f), entries: entries as IndexPack['entries'] }]);
+  }
+  return m;
+}
+
+describe.each([
+  ['built in bulk', BULK_MIN_FILES + 4],
+  ['applied file by file', 6],
+])('a cache %s', (_name, count) => {
+  it('falls back to the next file naming a blob, and forgets it only with the last', async () => {
+    const all = files(count);
+    const load = async (n: string) => all.get(n)!;
+    const dir = path.join(root, `c-${count}`);
+    let cache = await IndexCache.openSynced(dir, [...all.keys()], load);
+    const epoch = cache.epoch();
+    // Blob 3 is in files 2 and 3; the newest (3) wins.
+    expect(cache.lookup(blob(3))!.offset).toBe(303);
+    const names = [...all.keys()];
+    await cache.sync(names.filter((n) => n !== 'file-003'), load);
+    expect(cache.lookup(blob(3))!.offset).toBe(203);
+    expect(cache.epoch()).toBe(epoch); // nothing left the cache
+    await cache.sync(names.filter((n) => n !== 'file-003' && n !== 'file-002'), load);
+    expect(cache.lookup(blob(3))).toBeUndefined();
+    expect(cache.lookup(blob(2))!.offset).toBe(102);
+    expect(cache.epoch()).not.toBe(epoch);
+    await cache.close();
+    // Reopened: the same state, and a file coming back is applied again.
+    cache = IndexCache.open(dir);
+    expect(cache.lookup(blob(3))).toBeUndefined();
+    await cache.sync(names, load);
+    expect(cache.lookup(blob(3))!.offset).toBeGreaterThan(200);
+    // Dropping the older of two files leaves the newer's entry alone.
+    await cache.sync(names.filter((n) => n !== 'file-004'), load);
+    expect(cache.lookup(blob(4))!.offset).toBe(304);
+    expect(cache.lookup(blob(5))!.offset).toBe(505);
+    await cache.close();
+  });
+});
