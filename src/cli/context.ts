@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
 import { passwordSource } from './password.js';
+import { setWarningSource } from './output.js';
 import { progressEnabled, startProgress, type ProgressView } from './progress.js';
 
 export interface GlobalOptions {
@@ -58,6 +59,7 @@ export class CliContext {
   /** Open, lock, run, then release the lock and close, whatever happens. */
   async withRepo<T>(lock: LockMode, fn: (repo: Repository) => Promise<T>): Promise<T> {
     const repo = await this.openRepo();
+    setWarningSource(() => repo.warnings);
     try {
       const retry = this.g.retryLock ? parseDuration(this.g.retryLock, '--retry-lock') : 0;
       const held = lock === 'none' ? undefined : await repo.lock(lock === 'exclusive', retry);
@@ -67,6 +69,8 @@ export class CliContext {
         await held?.release();
       }
     } finally {
+      // What was skipped, one line each, after the command's own output (CLI: warnings on stderr).
+      for (const w of repo.warnings) this.warn(`warning: ${w.message}`);
       await repo.close();
     }
   }

@@ -10,12 +10,30 @@ export interface OutputOptions {
 
 export const size = (n: number | bigint): string => prettyBytes(Number(n), { binary: true });
 
+/** What the opened repository's commands skipped (context.ts sets it): object documents carry it as `warnings`. */
+export interface JsonWarning {
+  kind: string;
+  object: string;
+  message: string;
+}
+let warningSource: () => readonly JsonWarning[] = () => [];
+export function setWarningSource(source: () => readonly JsonWarning[]): void {
+  warningSource = source;
+}
+
 export function printJson(doc: unknown): void {
+  // Documents that are JSON arrays (list, log, ls, stats --growth) keep their shape (CLI.md): their
+  // warnings are on stderr only.
+  const warnings = warningSource();
+  if (warnings.length > 0 && typeof doc === 'object' && doc !== null && !Array.isArray(doc)) {
+    doc = { ...doc, warnings: warnings.map((w) => ({ kind: w.kind, object: w.object, message: w.message })) };
+  }
   process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
 }
 
 export function localTime(iso: string): string {
   const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso; // e.g. the unknown time of an unreadable record
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Backend } from '../backend/backend.js';
 import { IdHasher, objectName, deriveGearBytes } from '../crypto/index.js';
 import { STANDARD_GEAR, gearFromBytes } from '../chunker/index.js';
-import { IntegrityError, NotFoundError } from '../errors.js';
+import { IntegrityError, NotFoundError, UnsupportedFormatError } from '../errors.js';
 import { asSnapshotId, type BlobId, type SnapshotId } from '../ids.js';
 import type { IndexCache, CachedLocation } from '../index/indexCache.js';
 import { decodeIndex, encodeIndex, type IndexPack } from '../index/indexFormat.js';
@@ -20,6 +20,25 @@ import { decodeSnapshot, encodeSnapshot, type Snapshot, type SnapshotRecord } fr
 import { appendLog, type LogEntry } from './auditLog.js';
 import { listSnapshotsCached } from './snapshotCache.js';
 import { crashPoint } from './crashPoint.js';
+
+/** Something a command skipped and went on (an unreadable record): the CLI prints it on stderr and in --json. */
+export interface RepoWarning {
+  kind: 'snapshot_unreadable' | 'log_unreadable' | 'rollback';
+  /** The object it is about, e.g. snapshots/<id> */
+  object: string;
+  message: string;
+}
+
+/** A snapshot record that cannot be read: listed, skipped, never fatal to a listing. */
+export interface UnreadableSnapshot {
+  id: SnapshotId;
+  message: string;
+}
+
+/** Errors that mean "this stored record is damaged or gone", as opposed to an I/O failure. */
+export function isRecordDamage(e: unknown): boolean {
+  return e instanceof IntegrityError || e instanceof UnsupportedFormatError || e instanceof NotFoundError;
+}
 
 /** Tree blobs kept decoded in memory while walking (directories are revisited by ls, diff, restore). */
 const TREE_CACHE_ENTRIES = 512;
@@ -57,6 +76,8 @@ export class Repository {
   private indexCache: IndexCache | undefined;
   private indexOpening: Promise<IndexCache> | undefined;
   private cacheFolder: string | undefined;
+  /** What commands on this repository skipped, in order, without repeats (see RepoWarning). */
+  readonly warnings: RepoWarning[] = [];
   /** The key file that opened the repository (encrypted repositories). */
   keyId: string | undefined;
 
@@ -163,26 +184,64 @@ export class Repository {
   }
 
   async loadSnapshot(id: SnapshotId): Promise<Snapshot> {
+    const object = `snapshots/${id}`;
     let stored: Buffer;
     try {
-      stored = await this.backend.get(`snapshots/${id}`);
+      stored = await this.backend.get(object);
     } catch (e) {
       if (e instanceof NotFoundError) throw new NotFoundError(`no snapshot ${id}`);
       throw e;
     }
-    if (objectName(stored) !== id) throw new IntegrityError(`snapshots/${id} does not match its name (damaged)`, { snapshot: id } as never);
-    return { ...decodeSnapshot(this.crypt.open('snapshot', stored), id), id };
+    if (objectName(stored) !== id) {
+      const empty = stored.length === 0 ? ' (it is empty, 0 bytes: an interrupted upload?)' : '';
+      throw new IntegrityError(`snapshot record ${object} is damaged: its content does not match its name${empty}`, { object });
+    }
+    let plain: Buffer;
+    try {
+      plain = this.crypt.open('snapshot', stored);
+    } catch (e) {
+      if (!(e instanceof IntegrityError)) throw e;
+      throw new IntegrityError(`snapshot record ${object} is damaged: ${e.message}`, { object });
+    }
+    return { ...decodeSnapshot(plain, id), id };
   }
 
-  /** All snapshots, oldest first. */
-  async listSnapshots(): Promise<Snapshot[]> {
+  /** Every snapshot that reads, oldest first, and the records that do not (for callers that must know: prune). */
+  async listSnapshotsChecked(): Promise<{ snapshots: Snapshot[]; unreadable: UnreadableSnapshot[] }> {
     const ids = await this.listSnapshotIds();
+    const unreadable: UnreadableSnapshot[] = [];
+    const load = async (id: string): Promise<Snapshot | undefined> => {
+      try {
+        return await this.loadSnapshot(id as SnapshotId);
+      } catch (e) {
+        if (!isRecordDamage(e)) throw e;
+        unreadable.push({ id: id as SnapshotId, message: (e as Error).message });
+        return undefined;
+      }
+    };
     // Only records new since the last run are read (snapshotCache.ts): records are immutable.
-    const out = await listSnapshotsCached(path.join(this.cacheDir, 'snapshots.json'), ids, (id) => this.loadSnapshot(id as SnapshotId), {
+    const out = await listSnapshotsCached(path.join(this.cacheDir, 'snapshots.json'), ids, load, {
       seal: (plain) => this.crypt.seal('snapshot', plain),
       open: (stored) => this.crypt.open('snapshot', stored),
     });
-    return out.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
+    unreadable.sort((a, b) => (a.id < b.id ? -1 : 1));
+    return { snapshots: out.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id)), unreadable };
+  }
+
+  /** All snapshots that read, oldest first; an unreadable record is skipped with a warning (issue 12). */
+  async listSnapshots(): Promise<Snapshot[]> {
+    const { snapshots, unreadable } = await this.listSnapshotsChecked();
+    for (const u of unreadable) this.skipUnreadable(u);
+    return snapshots;
+  }
+
+  /** Record that an unreadable snapshot record was skipped. */
+  skipUnreadable(u: UnreadableSnapshot): void {
+    this.warn({ kind: 'snapshot_unreadable', object: `snapshots/${u.id}`, message: `${u.message}; skipped` });
+  }
+
+  warn(w: RepoWarning): void {
+    if (!this.warnings.some((x) => x.message === w.message)) this.warnings.push(w);
   }
 
   /** Written last and atomically (invariant 3): the backend writes temp, fsyncs, renames. */

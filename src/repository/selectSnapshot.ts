@@ -2,8 +2,9 @@
 // narrowed by host, tag and path; `<snapshot>:<path>` names a sub-tree.
 
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
-import type { Repository } from './repository.js';
+import { isRecordDamage, type Repository } from './repository.js';
 import type { Snapshot } from './snapshotRecord.js';
+import type { SnapshotId } from '../ids.js';
 
 export const MIN_PREFIX = 4;
 
@@ -41,10 +42,27 @@ export async function selectSnapshot(repo: Repository, selector: string, f: Snap
   if (selector.length < MIN_PREFIX) throw new InvalidArgumentError(`snapshot prefix '${selector}' is too short (at least ${MIN_PREFIX} hex characters)`);
   const ids = (await repo.listSnapshotIds()).filter((id) => id.startsWith(selector));
   if (ids.length === 0) throw new NotFoundError(`no snapshot with id ${selector}`);
-  if (ids.length > 1) throw new InvalidArgumentError(`snapshot prefix '${selector}' is ambiguous (${ids.length} snapshots match)`);
-  const s = await repo.loadSnapshot(ids[0]!);
+  // A full id, or a prefix of one record, names exactly that record: when it cannot be read the
+  // error says so. Among several matches, unreadable ones are skipped with a warning.
+  const s = ids.length === 1 ? await repo.loadSnapshot(ids[0]!) : await onlyReadable(repo, ids, selector);
   if (!matchesFilter(s, f)) throw new NotFoundError(`snapshot ${selector} does not match${describe(f)}`);
   return s;
+}
+
+async function onlyReadable(repo: Repository, ids: SnapshotId[], selector: string): Promise<Snapshot> {
+  const readable: Snapshot[] = [];
+  for (const id of ids) {
+    try {
+      readable.push(await repo.loadSnapshot(id));
+    } catch (e) {
+      if (!isRecordDamage(e)) throw e;
+      repo.skipUnreadable({ id, message: (e as Error).message });
+    }
+  }
+  if (readable.length !== 1) {
+    throw new InvalidArgumentError(`snapshot prefix '${selector}' is ambiguous (${ids.length} snapshots match${readable.length < ids.length ? `, ${readable.length} readable` : ''})`);
+  }
+  return readable[0]!;
 }
 
 function describe(f: SnapshotFilter): string {

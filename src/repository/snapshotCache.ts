@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Snapshot } from './snapshotRecord.js';
+import { validateSnapshotRecord, type Snapshot } from './snapshotRecord.js';
 
 const CACHE_VERSION = 1;
 /** Records read at once from the repository (bounds memory with thousands of new records). */
@@ -24,7 +24,8 @@ export interface CacheSeal {
   open(stored: Buffer): Buffer;
 }
 
-export async function listSnapshotsCached(file: string, ids: string[], load: (id: string) => Promise<Snapshot>, seal: CacheSeal): Promise<Snapshot[]> {
+/** `load` returns undefined for a record it could not read (the caller keeps the warning); it is not cached. */
+export async function listSnapshotsCached(file: string, ids: string[], load: (id: string) => Promise<Snapshot | undefined>, seal: CacheSeal): Promise<Snapshot[]> {
   const cached = readCache(file, seal);
   const out: Snapshot[] = [];
   const missing: string[] = [];
@@ -33,8 +34,13 @@ export async function listSnapshotsCached(file: string, ids: string[], load: (id
     if (s) out.push(s);
     else missing.push(id);
   }
-  for (let i = 0; i < missing.length; i += LOAD_CONCURRENCY) out.push(...(await Promise.all(missing.slice(i, i + LOAD_CONCURRENCY).map(load))));
-  if (missing.length > 0 || cached.size !== out.length) writeCache(file, out, seal);
+  let loaded = 0;
+  for (let i = 0; i < missing.length; i += LOAD_CONCURRENCY) {
+    for (const s of await Promise.all(missing.slice(i, i + LOAD_CONCURRENCY).map(load))) {
+      if (s) out.push(s), loaded++;
+    }
+  }
+  if (loaded > 0 || cached.size !== out.length - loaded) writeCache(file, out, seal);
   return out;
 }
 
@@ -42,7 +48,17 @@ function readCache(file: string, seal: CacheSeal): Map<string, Snapshot> {
   try {
     const doc = JSON.parse(seal.open(readFileSync(file)).toString('utf8')) as { version: number; records: Snapshot[] };
     if (doc.version !== CACHE_VERSION || !Array.isArray(doc.records)) return new Map();
-    return new Map(doc.records.map((s) => [s.id, s]));
+    // The cache file is local and sealed, but held to the same schema as a stored record: a cached
+    // entry of the wrong shape is dropped and read again from the repository.
+    const out = new Map<string, Snapshot>();
+    for (const s of doc.records) {
+      try {
+        if (typeof s?.id === 'string') out.set(s.id, { ...validateSnapshotRecord(s, s.id), id: s.id });
+      } catch {
+        // dropped
+      }
+    }
+    return out;
   } catch {
     return new Map();
   }

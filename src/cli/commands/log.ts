@@ -13,7 +13,9 @@ export function registerLog(program: Command, run: Run): void {
         await ctx.withRepo('shared', async (repo) => {
           // Object names start with the UTC time, so the listing order is the time order; the sort
           // by time only settles entries whose clocks disagreed with their names.
-          const entries = (await readLog(repo.backend, repo.crypt)).sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+          const log = await readLog(repo.backend, repo.crypt);
+          for (const u of log.unreadable) repo.warn({ kind: 'log_unreadable', object: u.name, message: `${u.message}; skipped` });
+          const entries = log.entries.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
           if (ctx.json) {
             printJson(entries.map((e) => ({
               time: e.time, operation: e.operation, username: e.username, hostname: e.hostname,

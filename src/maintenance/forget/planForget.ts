@@ -3,8 +3,8 @@
 // grouped by --group-by. The decision itself is the pure retention planner's
 // (maintenance/retention); this resolves selectors and loads the records it needs.
 
-import { InvalidArgumentError } from '../../errors.js';
-import type { Repository } from '../../repository/repository.js';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { isRecordDamage, type Repository } from '../../repository/repository.js';
 import { matchesFilter, selectSnapshot, type SnapshotFilter } from '../../repository/selectSnapshot.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import {
@@ -30,6 +30,9 @@ export interface ForgetPlan {
   remaining: Snapshot[];
 }
 
+/** The time shown for a forgotten record that could not be read. */
+export const UNKNOWN_TIME = 'unknown (record unreadable)';
+
 const NO_POLICY_MESSAGE =
   'no policy was given, so no snapshot would be removed: name snapshots, or give --keep-last/-hourly/-daily/-weekly/-monthly/-yearly/-within/-tag';
 
@@ -51,8 +54,19 @@ export async function planForget(repo: Repository, req: ForgetRequest): Promise<
   let groups: GroupPlan[];
   if (req.selectors.length > 0) {
     const ids: string[] = [];
-    for (const sel of req.selectors) ids.push((await selectSnapshot(repo, sel, req.filter)).id);
-    groups = planForgetIds(all.map(policySnapshot), ids);
+    const unreadable: string[] = [];
+    for (const sel of req.selectors) {
+      // A record that cannot be read can still be forgotten by naming it (issue 12): its time is unknown.
+      try {
+        ids.push((await selectSnapshot(repo, sel, req.filter)).id);
+      } catch (e) {
+        const bad = (await repo.listSnapshotIds()).filter((id) => id.startsWith(sel));
+        if (!isRecordDamage(e) || e instanceof NotFoundError || bad.length !== 1) throw e;
+        if (!unreadable.includes(bad[0]!)) unreadable.push(bad[0]!);
+      }
+    }
+    groups = ids.length > 0 || unreadable.length === 0 ? planForgetIds(all.map(policySnapshot), ids) : [];
+    if (unreadable.length > 0) groups.push({ key: {}, keep: [], remove: unreadable.map((id) => ({ id, time: UNKNOWN_TIME })) });
   } else if (emptyPolicy) {
     if (!req.allowEmpty) throw new InvalidArgumentError(NO_POLICY_MESSAGE);
     groups = [];

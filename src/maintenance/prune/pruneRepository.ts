@@ -50,6 +50,7 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
     if (req.signal?.aborted) throw new InterruptedError();
     await req.checkLock?.();
   };
+  await refuseWithUnreadableSnapshots(repo);
   const forget = req.forget ? await planForget(repo, { ...req.forget, allowEmpty: true }) : undefined;
   const remaining = forget ? forget.remaining : await repo.listSnapshots();
   let snapshotsRemoved = forget?.remove.length ?? 0;
@@ -103,4 +104,19 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
     forget, snapshotsRemoved, plan, outcome, dryRun: false, leftovers,
     bytesFreed: outcome.bytesFreed + leftovers.bytes, bytesAfter: keptBytes + outcome.bytesWritten,
   };
+}
+
+/**
+ * Prune deletes data that no snapshot references; a record it cannot read may reference anything,
+ * so while one exists prune deletes nothing (issue 12). The way out is to remove the record first.
+ */
+async function refuseWithUnreadableSnapshots(repo: Repository): Promise<void> {
+  const { unreadable } = await repo.listSnapshotsChecked();
+  if (unreadable.length === 0) return;
+  const first = unreadable[0]!;
+  throw new IntegrityError(
+    `prune deletes nothing while a snapshot record cannot be read (${unreadable.length}: ${first.message}); ` +
+      `remove it with 'snap forget ${first.id}' or 'snap repair snapshots --forget', then prune again`,
+    { object: `snapshots/${first.id}` },
+  );
 }
