@@ -5,7 +5,8 @@ import { NotFoundError } from '../errors.js';
 import type { BlobId } from '../ids.js';
 import type { Repository } from '../repository/repository.js';
 import type { Snapshot } from '../repository/snapshotRecord.js';
-import { EntryType, readTree, type TreeEntry } from '../tree/index.js';
+import { EntryType, readTreeParts, type TreeEntry } from '../tree/index.js';
+import type { WalkBudget } from './walkBudget.js';
 
 export function rootEntry(snapshot: Snapshot): TreeEntry {
   const t = BigInt(Date.parse(snapshot.time)) * 1_000_000n;
@@ -25,8 +26,15 @@ export function rootEntry(snapshot: Snapshot): TreeEntry {
   };
 }
 
-export async function* treeEntries(repo: Repository, tree: BlobId): AsyncGenerator<TreeEntry> {
-  yield* readTree(await repo.loadTreeBlob(tree), repo.loadTreeBlob);
+/** The entries of a tree blob (its parts loaded as needed). With `budget`, each entry is counted
+ * against what the snapshot records (walkBudget.ts): pass one budget for the whole walk. */
+export async function* treeEntries(repo: Repository, tree: BlobId, budget?: WalkBudget): AsyncGenerator<TreeEntry> {
+  for await (const part of readTreeParts(await repo.loadTreeBlob(tree), repo.loadTreeBlob)) {
+    for (const e of part) {
+      budget?.take(e);
+      yield e;
+    }
+  }
 }
 
 /** The entry at `subpath` ("/", "/home/me/file"); NotFoundError naming the missing component. */

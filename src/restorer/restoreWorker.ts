@@ -11,13 +11,12 @@ import { IntegrityError, StorageError } from '../errors.js';
 import { decodeBlob, type Codec } from '../pack/codec.js';
 import { applyFileMetadataFd } from '../tree/fdMetadata.js';
 import type { Xattr } from '../tree/index.js';
-import { FILE_CHMOD, FILE_CHOWN, type RestoreBatchMessage, type RestoreWorkerData, type RestoreWorkerReply, type WorkerError } from './restoreWorkerProtocol.js';
+import { CREATE_FLAGS, removeTemp, tempPathFor } from './tempName.js';
+import { FILE_CHMOD, FILE_CHOWN, type FailedFile, type RestoreBatchMessage, type RestoreWorkerData, type RestoreWorkerDone, type RestoreWorkerReply, type WorkerError } from './restoreWorkerProtocol.js';
 
 /** Pack ciphers kept (one HKDF each); a batch touches a few packs. */
 const CIPHER_CACHE = 256;
 const SALT_BYTES = PackCipher.SALT_BYTES;
-/** Create, never reuse: a file that appeared meanwhile is an error, not something to write into. */
-const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
 
 const init = workerData as RestoreWorkerData;
 const masterKey = init.masterKey ? Buffer.from(init.masterKey) : undefined;
@@ -69,6 +68,8 @@ async function openBlobs(b: RestoreBatchMessage): Promise<Array<Buffer | BlobFai
       const offset = b.blobPackOffset[i]!;
       const id = Buffer.from(b.blobIds.buffer, b.blobIds.byteOffset + i * ID_BYTES, ID_BYTES);
       const fail = (message: string) => new BlobFailure(new IntegrityError(message, { pack: packId, blob: id.toString('hex') }));
+      const rangeError = b.rangeErrors.find(([r]) => r === range);
+      if (rangeError) return fail(rangeError[1]);
       const start = b.blobStart[i]!;
       const stored = ranges[range]!.subarray(start, start + b.blobStored[i]!);
       if (stored.length !== b.blobStored[i]) return fail(`pack ${packId}: blob at ${offset} is truncated`);
@@ -91,9 +92,16 @@ async function openBlobs(b: RestoreBatchMessage): Promise<Array<Buffer | BlobFai
   );
 }
 
-function writeFiles(b: RestoreBatchMessage, blobs: Array<Buffer | BlobFailure>, current: { file?: number }): { files: number; bytes: number } {
+/**
+ * Writes each file of the batch whose blobs all opened; a file with a damaged or missing blob is left
+ * out and reported (restore goes on with the others). Each file is written under a temporary name and
+ * renamed into place complete, metadata included (tempName.ts).
+ */
+function writeFiles(b: RestoreBatchMessage, blobs: Array<Buffer | BlobFailure>, current: { file?: number }): Omit<RestoreWorkerDone, 'id'> {
   const xattrs = new Map<number, Xattr[]>(b.xattrs.map(([f, list]) => [f, list.map((x) => ({ name: Buffer.from(x.name), value: Buffer.from(x.value) }))]));
+  const failed: FailedFile[] = [];
   let bytes = 0;
+  let files = 0;
   let pathStart = 0;
   let refStart = 0;
   for (let f = 0; f < b.flags.length; f++) {
@@ -102,40 +110,55 @@ function writeFiles(b: RestoreBatchMessage, blobs: Array<Buffer | BlobFailure>, 
     pathStart = b.pathEnds[f]!;
     const parts: Buffer[] = [];
     let size = 0;
-    for (let r = refStart; r < b.refEnds[f]!; r++) {
+    let failure: string | undefined;
+    for (let r = refStart; r < b.refEnds[f]! && failure === undefined; r++) {
       const blob = blobs[b.refs[r]!]!;
-      if (blob instanceof BlobFailure) throw blob.error;
-      parts.push(blob);
-      size += blob.length;
+      if (blob instanceof BlobFailure) failure = blob.error.message;
+      else {
+        parts.push(blob);
+        size += blob.length;
+      }
     }
     refStart = b.refEnds[f]!;
-    if (size !== b.size[f]) throw new IntegrityError(`content is ${size} bytes, the snapshot says ${b.size[f]}`);
+    if (failure === undefined && size !== b.size[f]) failure = `content is ${size} bytes, the snapshot says ${b.size[f]}`;
+    if (failure !== undefined) {
+      failed.push({ file: f, message: failure });
+      continue;
+    }
     const mode = b.mode[f]!;
     const flags = b.flags[f]!;
-    const fd = fs.openSync(path, OPEN_FLAGS, mode & 0o777);
+    const tmp = tempPathFor(path);
+    const fd = fs.openSync(tmp, CREATE_FLAGS, mode & 0o777);
     try {
-      let pos = 0;
-      for (const part of parts) {
-        for (let done = 0; done < part.length; ) done += fs.writeSync(fd, part, done, part.length - done, pos + done);
-        pos += part.length;
+      try {
+        let pos = 0;
+        for (const part of parts) {
+          for (let done = 0; done < part.length; ) done += fs.writeSync(fd, part, done, part.length - done, pos + done);
+          pos += part.length;
+        }
+        const x = xattrs.get(f);
+        applyFileMetadataFd(fd, tmp, {
+          uid: b.uid[f]!,
+          gid: b.gid[f]!,
+          chown: (flags & FILE_CHOWN) !== 0,
+          mode,
+          chmod: (flags & FILE_CHMOD) !== 0,
+          mtimeNs: b.mtimeNs[f]!,
+          xattrs: x,
+        });
+      } finally {
+        fs.closeSync(fd);
       }
-      const x = xattrs.get(f);
-      applyFileMetadataFd(fd, path, {
-        uid: b.uid[f]!,
-        gid: b.gid[f]!,
-        chown: (flags & FILE_CHOWN) !== 0,
-        mode,
-        chmod: (flags & FILE_CHMOD) !== 0,
-        mtimeNs: b.mtimeNs[f]!,
-        xattrs: x,
-      });
-    } finally {
-      fs.closeSync(fd);
+      fs.renameSync(tmp, path);
+    } catch (e) {
+      removeTemp(tmp);
+      throw e;
     }
     bytes += size;
+    files++;
   }
   current.file = undefined;
-  return { files: b.flags.length, bytes };
+  return { files, bytes, failed };
 }
 
 function errorOf(e: unknown, file: number | undefined): WorkerError {

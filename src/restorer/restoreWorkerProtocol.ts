@@ -13,7 +13,7 @@ export interface RestoreWorkerData {
 }
 
 /** File flags (restorer/dirState.ts decides them). Every file of a batch is created by the worker
- * (O_EXCL): its parent is new, or what was at its path has been removed. */
+ * under a temporary name (O_EXCL|O_NOFOLLOW) and renamed over its path. */
 export const FILE_CHOWN = 1; // owner/group differ from what creating the file gives: fchown
 export const FILE_CHMOD = 2; // the mode differs from what open(…, mode) gives: fchmod
 
@@ -47,6 +47,21 @@ export interface RestoreBatchMessage {
   refEnds: Uint32Array;
   /** The rare files with xattrs: [file index, xattrs]. */
   xattrs: Array<[number, Xattr[]]>;
+  /** Ranges that could not be read (missing or truncated pack): [range index, message]; their bytes are empty. */
+  rangeErrors: Array<[number, string]>;
+}
+
+/** A file of the batch left unwritten because a blob of it is damaged or missing (restore goes on). */
+export interface FailedFile {
+  file: number;
+  message: string;
+}
+
+export interface RestoreWorkerDone {
+  id: number;
+  files: number;
+  bytes: number;
+  failed: FailedFile[];
 }
 
 export type WorkerErrorKind = 'integrity' | 'storage' | 'system' | 'internal';
@@ -60,4 +75,4 @@ export interface WorkerError {
   where?: { pack?: string; blob?: string };
 }
 
-export type RestoreWorkerReply = { id: number; files: number; bytes: number } | { id: number; error: WorkerError };
+export type RestoreWorkerReply = RestoreWorkerDone | { id: number; error: WorkerError };

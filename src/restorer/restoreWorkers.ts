@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { workerScript } from '../workerScript.js';
-import type { RestoreBatchMessage, RestoreWorkerData, RestoreWorkerReply, WorkerError } from './restoreWorkerProtocol.js';
+import type { RestoreBatchMessage, RestoreWorkerData, RestoreWorkerDone, RestoreWorkerReply, WorkerError } from './restoreWorkerProtocol.js';
 
 /** Writer threads: the main thread walks and reads, these decode and write; two use a 2-core machine. */
 const MAX_WORKERS = 2;
@@ -21,7 +21,7 @@ export class WorkerFailed extends Error {
 
 interface Pending {
   slot: number;
-  resolve: (r: { files: number; bytes: number }) => void;
+  resolve: (r: RestoreWorkerDone) => void;
   reject: (e: unknown) => void;
 }
 
@@ -47,7 +47,7 @@ export class RestoreWorkers {
   }
 
   /** Sends a batch (its range buffers are transferred); resolves when its files are written. */
-  run(batch: RestoreBatchMessage): Promise<{ files: number; bytes: number }> {
+  run(batch: RestoreBatchMessage): Promise<RestoreWorkerDone> {
     if (this.broken) return Promise.reject(this.broken);
     const slot = this.load.indexOf(Math.min(...this.load));
     this.load[slot]!++;

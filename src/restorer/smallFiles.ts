@@ -3,14 +3,14 @@
 // (restoreWorkers). Work that must follow the files — a directory's mode and times — is deferred
 // until every batch that could hold one of its files has been written.
 
-import { IntegrityError, InterruptedError, StorageError } from '../errors.js';
+import { IntegrityError, InterruptedError, NotFoundError, StorageError } from '../errors.js';
 import { ID_BYTES, type BlobId } from '../ids.js';
 import { packObjectName } from '../pack/packFormat.js';
 import { Limiter } from '../repository/limiter.js';
 import type { Repository } from '../repository/repository.js';
 import type { TreeEntry } from '../tree/index.js';
 import { planReads, type LocatedChunk, type ReadRange } from './planReads.js';
-import { FILE_CHMOD, FILE_CHOWN, type RestoreBatchMessage } from './restoreWorkerProtocol.js';
+import { FILE_CHMOD, FILE_CHOWN, type RestoreBatchMessage, type RestoreWorkerDone } from './restoreWorkerProtocol.js';
 import { RestoreWorkers, WorkerFailed } from './restoreWorkers.js';
 
 /** A batch is sent when it holds this many files… */
@@ -51,6 +51,8 @@ export class SmallFileBatches {
   constructor(
     private readonly repo: Repository,
     private readonly onWritten: (files: number, bytes: number, last: string) => void,
+    /** A file left unwritten: a blob of it is damaged or missing (the restore goes on). */
+    private readonly onFailed: (rel: string, reason: string) => void,
     private readonly signal?: AbortSignal,
   ) {}
 
@@ -95,7 +97,7 @@ export class SmallFileBatches {
 
   private async flush(): Promise<void> {
     if (this.files.length === 0) return;
-    const files = this.files;
+    let files = this.files;
     const id = this.openId++;
     this.files = [];
     this.bytes = 0;
@@ -108,7 +110,7 @@ export class SmallFileBatches {
     let batch: RestoreBatchMessage;
     try {
       this.check();
-      batch = await this.prepare(id, files);
+      ({ batch, files } = await this.prepare(id, files));
     } catch (e) {
       this.slots.release();
       this.failure ??= e;
@@ -125,8 +127,9 @@ export class SmallFileBatches {
     });
   }
 
-  private finished(id: number, r: { files: number; bytes: number }, files: SmallFile[]): void {
-    this.onWritten(r.files, r.bytes, files[files.length - 1]!.rel);
+  private finished(id: number, r: RestoreWorkerDone, files: SmallFile[]): void {
+    for (const f of r.failed) this.onFailed(files[f.file]!.rel, f.message);
+    if (files.length) this.onWritten(r.files, r.bytes, files[files.length - 1]!.rel);
     this.done.add(id);
     while (this.done.delete(this.doneThrough + 1)) this.doneThrough++;
     // Post-order: a directory is deferred after everything inside it, so release from the front.
@@ -141,34 +144,53 @@ export class SmallFileBatches {
     }
   }
 
-  /** Locates every chunk, reads each needed pack region once, and lays the batch out as columns. */
-  private async prepare(id: number, files: SmallFile[]): Promise<RestoreBatchMessage> {
+  /**
+   * Locates every chunk, reads each needed pack region once, and lays the batch out as columns. A file
+   * with a chunk the index lacks is reported and left out; a region that cannot be read (missing or
+   * truncated pack) fails only the files that need it (the worker reports them).
+   */
+  private async prepare(id: number, queued: SmallFile[]): Promise<{ batch: RestoreBatchMessage; files: SmallFile[] }> {
     const index = await this.repo.index();
-    const located = files.map((f) =>
-      f.chunks.map((blob): LocatedChunk => {
+    const files: SmallFile[] = [];
+    const located: LocatedChunk[][] = [];
+    for (const f of queued) {
+      const chunks: LocatedChunk[] = [];
+      for (const blob of f.chunks) {
         const loc = index.lookup(blob);
-        if (!loc) {
-          const hex = blob.toString('hex');
-          throw new IntegrityError(`${f.rel}: blob ${hex} is not in the index (missing data)`, { blob: hex, path: f.rel });
-        }
-        return { id: blob, loc };
-      }),
-    );
+        if (!loc) break;
+        chunks.push({ id: blob, loc });
+      }
+      if (chunks.length < f.chunks.length) {
+        this.onFailed(f.rel, `blob ${f.chunks[chunks.length]!.toString('hex')} is not in the index (missing data)`);
+        continue;
+      }
+      files.push(f);
+      located.push(chunks);
+    }
     const plan = planReads(located);
     const { backend, crypt } = this.repo;
     const saltBytes = crypt.packPrefixBytes;
     const rangeSalts = new Uint8Array(plan.ranges.length * saltBytes);
+    const rangeErrors: Array<[number, string]> = [];
+    const failRange = (r: number, e: unknown) => {
+      if (!(e instanceof IntegrityError || e instanceof NotFoundError)) throw e;
+      rangeErrors.push([r, e.message]);
+    };
     for (let r = 0; r < plan.ranges.length && saltBytes; r++) {
       const packId = plan.ranges[r]!.packId;
-      let cipher = crypt.cachedPackCipher(packId);
-      if (!cipher) {
-        const salt = await backend.getRange(packObjectName(packId), 0, saltBytes);
-        if (salt.length !== saltBytes) throw new IntegrityError(`pack ${packId} is truncated`, { pack: packId });
-        cipher = crypt.packCipher(packId, salt)!;
+      try {
+        let cipher = crypt.cachedPackCipher(packId);
+        if (!cipher) {
+          const salt = await backend.getRange(packObjectName(packId), 0, saltBytes);
+          if (salt.length !== saltBytes) throw new IntegrityError(`pack ${packId} is truncated`, { pack: packId });
+          cipher = crypt.packCipher(packId, salt)!;
+        }
+        rangeSalts.set(cipher.salt, r * saltBytes);
+      } catch (e) {
+        failRange(r, e);
       }
-      rangeSalts.set(cipher.salt, r * saltBytes);
     }
-    const buffers = await readRanges(this.repo, plan.ranges);
+    const buffers = await readRanges(this.repo, plan.ranges, (r) => rangeErrors.some(([x]) => x === r), failRange);
     const nb = plan.blobs.length;
     const batch: RestoreBatchMessage = {
       id,
@@ -193,6 +215,7 @@ export class SmallFileBatches {
       refs: Uint32Array.from(plan.fileBlobs.flat()),
       refEnds: new Uint32Array(files.length),
       xattrs: [],
+      rangeErrors,
     };
     plan.blobs.forEach((b, i) => {
       batch.blobRange[i] = b.range;
@@ -216,18 +239,25 @@ export class SmallFileBatches {
       batch.flags[i] = (f.chown ? FILE_CHOWN : 0) | (f.chmod ? FILE_CHMOD : 0);
       if (f.entry.xattrs?.length) batch.xattrs.push([i, f.entry.xattrs]);
     });
-    return batch;
+    return { batch, files };
   }
 }
 
-async function readRanges(repo: Repository, ranges: ReadRange[]): Promise<Buffer[]> {
+/** Each range's bytes; a range already failed, or failing now (`onError`), gets empty bytes. */
+async function readRanges(repo: Repository, ranges: ReadRange[], failed: (r: number) => boolean, onError: (r: number, e: unknown) => void): Promise<Buffer[]> {
   const out: Buffer[] = new Array(ranges.length);
   let next = 0;
   const reader = async () => {
     while (next < ranges.length) {
       const i = next++;
       const r = ranges[i]!;
-      out[i] = await repo.backend.getRange(packObjectName(r.packId), r.offset, r.length);
+      out[i] = Buffer.alloc(0);
+      if (failed(i)) continue;
+      try {
+        out[i] = await repo.backend.getRange(packObjectName(r.packId), r.offset, r.length);
+      } catch (e) {
+        onError(i, e);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(RANGE_READS_IN_FLIGHT, ranges.length) }, reader));

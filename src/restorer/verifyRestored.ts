@@ -4,27 +4,30 @@ import { promises as fs } from 'node:fs';
 import type { Repository } from '../repository/repository.js';
 import { EntryType, type TreeEntry } from '../tree/index.js';
 import { fileChunkIds, treeEntries } from './findEntry.js';
+import type { Selection } from './selection.js';
+import type { WalkBudget } from './walkBudget.js';
 
-export async function verifyRestored(
-  repo: Repository,
-  root: TreeEntry,
-  target: Buffer,
-  include?: (p: string) => boolean,
-  exclude?: (p: string) => boolean,
-): Promise<string[]> {
+const SLASH = Buffer.from('/');
+
+/**
+ * Every regular file the restore took (the same `selection`: selection.ts) is re-read and compared
+ * chunk by chunk; files the restore reported as failed (`failed`, by path) are not looked for again.
+ */
+export async function verifyRestored(repo: Repository, root: TreeEntry, target: Buffer, selection: Selection, failed: ReadonlySet<string>, budget?: WalkBudget): Promise<string[]> {
   const errors: string[] = [];
   const visit = async (e: TreeEntry, p: Buffer, rel: string): Promise<void> => {
-    if (exclude?.(rel) || exclude?.(rel.slice(1))) return;
+    if (rel !== '' && !selection.selected(rel, e.type === EntryType.Dir)) return;
+    if (failed.has(rel || '/')) return;
     if (e.type === EntryType.Dir && e.subtree) {
-      for await (const c of treeEntries(repo, e.subtree)) await visit(c, Buffer.concat([p, Buffer.from('/'), c.name]), `${rel}/${c.name.toString()}`);
+      for await (const c of treeEntries(repo, e.subtree, budget)) await visit(c, Buffer.concat([p, SLASH, c.name]), `${rel}/${c.name.toString()}`);
       return;
     }
-    if (e.type !== EntryType.File || (include && !include(rel) && !include(rel.slice(1)))) return;
+    if (e.type !== EntryType.File) return;
     const why = await verifyFile(repo, e, p);
     if (why) errors.push(`${rel}: ${why}`);
   };
   if (root.type === EntryType.Dir) await visit(root, target, '');
-  else await visit(root, Buffer.concat([target, Buffer.from('/'), root.name]), `/${root.name.toString()}`);
+  else await visit(root, Buffer.concat([target, SLASH, root.name]), `/${root.name.toString()}`);
   return errors;
 }
 

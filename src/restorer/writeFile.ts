@@ -1,13 +1,15 @@
 // Writing one file's content during restore: chunks are fetched a few ahead (reads overlap writes),
 // verified against their ids by the repository, and written with positioned writes. All-zero chunks
-// are not written, so the file stays sparse where its source was; the size is set at the end.
+// are not written, so the file stays sparse where its source was; the size is set at the end. The file
+// gets its real name only once complete (tempName.ts).
 
-import { promises as fs, constants as fsc, writeFileSync } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import type { BlobId } from '../ids.js';
 import { IntegrityError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { TreeEntry } from '../tree/index.js';
 import { fileChunkIds } from './findEntry.js';
+import { CREATE_FLAGS, removeTemp, tempPathFor } from './tempName.js';
 
 /** Chunks fetched ahead of the one being written. */
 const READ_AHEAD = 8;
@@ -39,27 +41,40 @@ export async function* fileChunks(repo: Repository, entry: TreeEntry): AsyncGene
   for (const q of queue) yield { id: q.id, data: await q.data };
 }
 
-export async function writeFileContent(repo: Repository, entry: TreeEntry, target: Buffer, pathForErrors: string, onBytes: (n: number) => void): Promise<number> {
-  if (entry.size <= BigInt(SYNC_WRITE_MAX_BYTES)) return writeSmallFile(repo, entry, target, pathForErrors, onBytes);
-  const fh = await fs.open(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
+/**
+ * Writes the file under a temporary name beside `target` (tempName.ts), calls `finish(tmp)` to set its
+ * metadata there, and renames it into place: only a complete file ever has the real name. On any failure
+ * the temporary file is removed and the error thrown as it came (an IntegrityError or NotFoundError is
+ * about the stored content: the caller records the file as failed and goes on).
+ */
+export async function writeFileContent(repo: Repository, entry: TreeEntry, target: Buffer, onBytes: (n: number) => void, finish: (tmp: Buffer) => void): Promise<number> {
+  const tmp = tempPathFor(target);
+  try {
+    const n = entry.size <= BigInt(SYNC_WRITE_MAX_BYTES) ? await writeSmallFile(repo, entry, tmp, onBytes) : await writeStreamed(repo, entry, tmp, onBytes);
+    finish(tmp);
+    fs.renameSync(tmp, target);
+    return n;
+  } catch (e) {
+    removeTemp(tmp);
+    throw e;
+  }
+}
+
+async function writeStreamed(repo: Repository, entry: TreeEntry, tmp: Buffer, onBytes: (n: number) => void): Promise<number> {
+  const fh = await fsp.open(tmp, CREATE_FLAGS, 0o600);
   let pos = 0;
   let writtenEnd = 0;
   try {
-    try {
-      for await (const { data } of fileChunks(repo, entry)) {
-        if (!isAllZero(data)) {
-          let done = 0;
-          while (done < data.length) done += (await fh.write(data, done, data.length - done, pos + done)).bytesWritten;
-          writtenEnd = pos + data.length;
-        }
-        pos += data.length;
-        onBytes(data.length);
+    for await (const { data } of fileChunks(repo, entry)) {
+      if (!isAllZero(data)) {
+        let done = 0;
+        while (done < data.length) done += (await fh.write(data, done, data.length - done, pos + done)).bytesWritten;
+        writtenEnd = pos + data.length;
       }
-    } catch (e) {
-      if (e instanceof IntegrityError) throw new IntegrityError(`${pathForErrors}: ${e.message}`, { ...e.where, path: pathForErrors });
-      throw e;
+      pos += data.length;
+      onBytes(data.length);
     }
-    if (BigInt(pos) !== entry.size) throw new IntegrityError(`${pathForErrors}: content is ${pos} bytes, the snapshot says ${entry.size}`, { path: pathForErrors });
+    if (BigInt(pos) !== entry.size) throw new IntegrityError(`content is ${pos} bytes, the snapshot says ${entry.size}`);
     // Trailing zeros were not written (holes): the size comes from truncate.
     if (writtenEnd < pos) await fh.truncate(pos);
   } finally {
@@ -68,17 +83,17 @@ export async function writeFileContent(repo: Repository, entry: TreeEntry, targe
   return pos;
 }
 
-async function writeSmallFile(repo: Repository, entry: TreeEntry, target: Buffer, pathForErrors: string, onBytes: (n: number) => void): Promise<number> {
+async function writeSmallFile(repo: Repository, entry: TreeEntry, tmp: Buffer, onBytes: (n: number) => void): Promise<number> {
   const parts: Buffer[] = [];
-  try {
-    for await (const { data } of fileChunks(repo, entry)) parts.push(data);
-  } catch (e) {
-    if (e instanceof IntegrityError) throw new IntegrityError(`${pathForErrors}: ${e.message}`, { ...e.where, path: pathForErrors });
-    throw e;
-  }
+  for await (const { data } of fileChunks(repo, entry)) parts.push(data);
   const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  if (BigInt(data.length) !== entry.size) throw new IntegrityError(`${pathForErrors}: content is ${data.length} bytes, the snapshot says ${entry.size}`, { path: pathForErrors });
-  writeFileSync(target, data, { mode: 0o600 });
+  if (BigInt(data.length) !== entry.size) throw new IntegrityError(`content is ${data.length} bytes, the snapshot says ${entry.size}`);
+  const fd = fs.openSync(tmp, CREATE_FLAGS, 0o600);
+  try {
+    for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, done);
+  } finally {
+    fs.closeSync(fd);
+  }
   onBytes(data.length);
   return data.length;
 }

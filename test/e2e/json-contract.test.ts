@@ -81,7 +81,9 @@ const LIST: Spec = [{
   id: 'hex64', short_id: 'string', time: 'iso', hostname: 'string', username: 'string', paths: ['string'], tags: ['string'],
   parent_id: 'hex64|null', summary: 'object|null',
 }];
-const RESTORE: Spec = { files: 'int', dirs: 'int', bytes_written: 'int', duration_s: 'number', verified: 'bool|null' };
+const RESTORE: Spec = {
+  files: 'int', dirs: 'int', bytes_written: 'int', duration_s: 'number', verified: 'bool', skipped: 'int', failed_files: [{ path: 'string', reason: 'string' }],
+};
 const PRUNE: Spec = {
   snapshots_removed: 'int', packs_deleted: 'int', packs_rewritten: 'int', bytes_freed: 'number', bytes_after: 'int', dry_run: 'bool',
   packs: [{ id: 'hex64', action: 'string', reason: 'string', unused_bytes: 'int' }],
@@ -185,7 +187,7 @@ describe('--json: every command prints one document of the documented shape', ()
 
   it('restore (with and without --verify)', () => {
     const doc = expectDoc(['restore', 'latest', sb.path('out1')], RESTORE);
-    expect(doc).toMatchObject({ files: 4, bytes_written: 300_000 + 14 + 4 + 6, verified: null });
+    expect(doc).toMatchObject({ files: 4, bytes_written: 300_000 + 14 + 4 + 6, verified: false, failed_files: [] });
     expect(expectDoc(['restore', 'latest', sb.path('out2'), '--verify'], RESTORE).verified).toBe(true);
   });
 

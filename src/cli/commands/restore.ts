@@ -1,15 +1,18 @@
 import type { Command } from 'commander';
 import { restoreSnapshot, type OverwriteMode } from '../../restorer/restoreSnapshot.js';
 import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
-import { IntegrityError } from '../../errors.js';
+import { EXIT } from '../errorTable.js';
 import { printJson, size } from '../output.js';
 import type { CliContext } from '../context.js';
 import { collect, type Run } from './index.js';
 
+/** A path or reason from a snapshot on one line of the terminal: control characters escaped. */
+const oneLine = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
 export function registerRestore(program: Command, run: Run): void {
   program
     .command('restore')
-    .description('rebuild a tree from a snapshot; every chunk is checked against its hash')
+    .description('rebuild a tree from a snapshot; every chunk is checked against its hash; files with damaged or missing data are listed and everything else is restored (exit 1)')
     .argument('<snapshot>', 'snapshot selector, optionally with :<path>')
     .argument('<target>', 'directory to restore into')
     .option('--include <glob>', 'restore only matching files (repeatable)', collect)
@@ -17,13 +20,20 @@ export function registerRestore(program: Command, run: Run): void {
     .option('--overwrite <mode>', 'always, if-changed, if-newer or never', 'always')
     .option('--delete', 'remove files in the target that the snapshot lacks')
     .option('--verify', 're-read the written files and check them against the snapshot')
+    .option('--no-owner', 'do not restore owners and groups (as root: files belong to root)')
+    .option('--no-xattrs', 'do not restore extended attributes (ACLs and file capabilities included)')
+    .option('--no-setuid', 'clear setuid/setgid bits of files and drop file capabilities (security.capability)')
+    .option('--no-special-files', 'do not create device nodes and FIFOs')
     .option('--host <host>', 'narrow `latest` to this host', collect)
     .option('--tag <tag>', 'narrow `latest` to this tag', collect)
     .option('--path <path>', 'narrow `latest` to this path', collect)
     .action(run(async (ctx: CliContext, selector: unknown, target: unknown, opts: unknown) => {
-      const o = opts as { include?: string[]; exclude?: string[]; overwrite: string; delete?: boolean; verify?: boolean; host?: string[]; tag?: string[]; path?: string[] };
+      const o = opts as {
+        include?: string[]; exclude?: string[]; overwrite: string; delete?: boolean; verify?: boolean; host?: string[]; tag?: string[]; path?: string[];
+        owner: boolean; xattrs: boolean; setuid: boolean; specialFiles: boolean;
+      };
       const { snapshot: sel, subpath } = splitSelector(selector as string);
-      await ctx.withRepo('shared', async (repo) => {
+      return ctx.withRepo('shared', async (repo) => {
         const snap = await selectSnapshot(repo, sel, { hosts: o.host, tags: o.tag, paths: o.path });
         const total = Number((snap.summary as Record<string, number> | null)?.total_bytes ?? 0);
         const view = ctx.progress('restore');
@@ -31,19 +41,32 @@ export function registerRestore(program: Command, run: Run): void {
         try {
           sum = await restoreSnapshot(repo, snap, target as string, {
             subpath, includes: o.include, excludes: o.exclude, overwrite: o.overwrite as OverwriteMode, delete: o.delete, verify: o.verify,
+            noOwner: !o.owner, noXattrs: !o.xattrs, noSetuid: !o.setuid, noSpecialFiles: !o.specialFiles,
             progress: (p) => view.update({ files: p.files, bytes: p.bytes, current: p.current, totalBytes: subpath ? undefined : total }),
             signal: ctx.signal,
           });
         } finally {
           view.stop();
         }
-        if (sum.verify_errors?.length) {
-          for (const err of sum.verify_errors) process.stderr.write(`snap: verify: ${err}\n`);
-        }
-        const doc = { files: sum.files, dirs: sum.dirs, bytes_written: sum.bytes_written, duration_s: sum.duration_s, verified: sum.verified };
+        // Every failure is listed, --quiet or not: these are the files the user does not have.
+        for (const f of sum.failed_files) process.stderr.write(`snap: restore: ${oneLine(f.path)}: ${oneLine(f.reason)}\n`);
+        for (const err of sum.verify_errors ?? []) process.stderr.write(`snap: verify: ${oneLine(err)}\n`);
+        const doc = {
+          files: sum.files, dirs: sum.dirs, bytes_written: sum.bytes_written, duration_s: sum.duration_s, verified: sum.verified,
+          skipped: sum.skipped, failed_files: sum.failed_files,
+        };
         if (ctx.json) printJson(doc);
-        else ctx.say(`restored ${sum.files} files, ${sum.dirs} dirs, ${size(sum.bytes_written)} in ${sum.duration_s} s${sum.verified === true ? ', verified' : ''}`);
-        if (sum.verified === false) throw new IntegrityError(`restore --verify found ${sum.verify_errors!.length} file(s) that differ from the snapshot`);
+        else ctx.say(`restored ${sum.files} files, ${sum.dirs} dirs, ${size(sum.bytes_written)} in ${sum.duration_s} s${sum.verified ? ', verified' : ''}`);
+        let failed = false;
+        if (sum.failed_files.length) {
+          failed = true;
+          process.stderr.write(`snap: restore: ${sum.failed_files.length} file(s) could not be restored (damaged or missing data, listed above); everything else was restored\n`);
+        }
+        if (o.verify && !sum.verified) {
+          failed = true;
+          process.stderr.write(`snap: restore --verify found ${sum.verify_errors?.length ?? 0} file(s) that differ from the snapshot\n`);
+        }
+        return failed ? EXIT.failure : EXIT.ok;
       });
     }));
 }

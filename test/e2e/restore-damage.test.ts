@@ -1,0 +1,112 @@
+// Restore saves everything it can (issue 12): a file whose stored content is damaged or missing is
+// reported (path and reason, JSON `failed_files`), every other file is restored, and the exit is 1.
+// Files get their real name only once complete, so neither a damaged file nor a killed restore leaves
+// a partial file that a later `--overwrite if-newer` would keep.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { diffTrees, Sandbox, snapshotTree } from './helpers.js';
+import { flipByte, listPacks, newPacks } from '../fixtures/damageRepo.js';
+
+const MiB = 1024 * 1024;
+
+const leftovers = (dir: string) =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((n) => path.basename(n).startsWith('.snap-restore-'));
+
+describe('restore with damaged or missing content', () => {
+  const sb = new Sandbox();
+  const src = sb.path('src');
+  let intact: ReturnType<typeof snapshotTree>;
+  beforeAll(() => {
+    sb.init();
+    for (let i = 0; i < 100; i++) {
+      mkdirSync(path.join(src, `d${i % 10}`), { recursive: true });
+      writeFileSync(path.join(src, `d${i % 10}`, `f${i}.txt`), `file ${i} `.repeat(50 + i));
+    }
+    sb.ok(['create', src]);
+    let before = listPacks(sb.repo);
+    writeFileSync(path.join(src, 'big.bin'), randomBytes(4 * MiB));
+    sb.ok(['create', src]);
+    const bigPack = newPacks(before, listPacks(sb.repo))[0]!;
+    flipByte(bigPack.file, Math.floor(bigPack.size / 2));
+    before = listPacks(sb.repo);
+    // 200 KB of random bytes: a batched small file (not the 64 KiB single-write path), in a pack of its own.
+    writeFileSync(path.join(src, 'd3', 'lost.bin'), randomBytes(200 * 1024));
+    sb.ok(['create', src]);
+    for (const p of newPacks(before, listPacks(sb.repo))) if (p.size > 150 * 1024) unlinkSync(p.file);
+    intact = snapshotTree(src);
+    intact.delete('/big.bin');
+    intact.delete('/d3/lost.bin');
+  });
+  afterAll(() => sb.cleanup());
+
+  it('restores the 100 intact files bit-identical, names the damaged and the missing one, exits 1', () => {
+    const out = sb.path('out-json');
+    const r = sb.run(['restore', 'latest', out, '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    const root = path.join(out, src);
+    expect(doc.failed_files.map((f: { path: string }) => f.path)).toEqual([`${src}/big.bin`, `${src}/d3/lost.bin`]);
+    expect(doc.failed_files[0].reason).toMatch(/damaged/);
+    expect(doc.failed_files[1].reason).toMatch(/missing/);
+    expect(doc.files).toBe(100);
+    expect(doc.verified).toBe(false);
+    expect(diffTrees(intact, snapshotTree(root))).toEqual([]);
+    expect(existsSync(path.join(root, 'big.bin'))).toBe(false);
+    expect(existsSync(path.join(root, 'd3', 'lost.bin'))).toBe(false);
+    expect(leftovers(out)).toEqual([]);
+  });
+
+  it('text mode: one stderr line per failed file, then the count', () => {
+    const out = sb.path('out-text');
+    const r = sb.run(['restore', 'latest', out]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^snap: restore: ${src}/big\\.bin: .*damaged`));
+    expect(lines[1]).toMatch(new RegExp(`^snap: restore: ${src}/d3/lost\\.bin: .*missing`));
+    expect(lines[2]).toMatch(/2 file\(s\) could not be restored/);
+    expect(r.stdout).toMatch(/restored 100 files/);
+  });
+});
+
+describe('a killed restore leaves no partial file under a real name', () => {
+  const sb = new Sandbox();
+  const src = sb.path('src');
+  beforeAll(() => {
+    sb.init();
+    mkdirSync(src);
+    writeFileSync(path.join(src, 'a.txt'), 'small');
+    writeFileSync(path.join(src, 'big.bin'), randomBytes(48 * MiB));
+    sb.ok(['create', src]);
+  });
+  afterAll(() => sb.cleanup());
+
+  it('SIGKILL mid-file, then --overwrite if-newer gives the whole tree (long: writes 48 MiB twice)', async () => {
+    const out = sb.path('out');
+    const root = path.join(out, src);
+    const child = sb.spawn(['restore', 'latest', out]);
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    // Kill once some of the big file is on disk, under whatever name the restore writes it.
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        const names = existsSync(root) ? readdirSync(root) : [];
+        const partial = names.some((n) => n !== 'a.txt' && (statSync(path.join(root, n), { throwIfNoEntry: false })?.size ?? 0) > 0);
+        if (partial) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 5);
+    });
+    await exited;
+    const big = statSync(path.join(root, 'big.bin'), { throwIfNoEntry: false });
+    expect(big === undefined || big.size === 48 * MiB).toBe(true);
+    sb.ok(['restore', 'latest', out, '--overwrite', 'if-newer']);
+    const tree = snapshotTree(root);
+    for (const n of [...tree.keys()]) if (n.includes('.snap-restore-')) tree.delete(n); // what a SIGKILL leaves
+    expect(diffTrees(snapshotTree(src), tree)).toEqual([]);
+    rmSync(out, { recursive: true, force: true });
+  }, 60_000);
+});
