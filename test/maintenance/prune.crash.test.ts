@@ -3,12 +3,16 @@
 // new index written, an old index deleted, an old pack deleted, a snapshot record removed. After
 // every crash, each remaining snapshot must restore bit-identical, the stale lock must not block
 // the next prune, that prune must succeed and leave a clean repository, and a third must plan nothing.
+// Everything runs in an encrypted and in an unencrypted repository: without a per-pack salt, a
+// repack can produce a pack byte-identical to (and named like) one already there.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { objectName } from '../../src/crypto/index.js';
+import { decodeIndex, encodeIndex, type IndexPack } from '../../src/index/indexFormat.js';
 import { BIN, diffTrees, Sandbox, snapshotTree, type TreeFact } from '../e2e/helpers.js';
 
 const NIGHTS = 8;
@@ -16,6 +20,7 @@ const KEEP = 3;
 
 interface PruneDoc { packs_deleted: number; packs_rewritten: number; bytes_freed: number; packs: Array<{ action: string }> }
 
+for (const encryption of ['aes-256-gcm', 'none'] as const) describe(`prune crash tests (encryption ${encryption})`, () => {
 let base: Sandbox; // forgotten down to KEEP snapshots
 let unforgotten: Sandbox;
 let src: string;
@@ -24,25 +29,25 @@ const states = new Map<string, Map<string, TreeFact>>();
 const sandboxes: Sandbox[] = [];
 
 function clone(from: Sandbox): Sandbox {
-  const sb = new Sandbox();
+  const sb = new Sandbox(from.password);
   sandboxes.push(sb);
   execFileSync('cp', ['-a', from.repo, sb.repo]);
   return sb;
 }
 
-function restoresIdentical(sb: Sandbox): void {
+function restoresIdentical(sb: Sandbox, env: Record<string, string> = {}): void {
   for (const id of kept) {
     const target = sb.path(`restore-${Math.random().toString(16).slice(2, 10)}`);
-    sb.ok(['restore', `${id}:${src}`, target]);
+    sb.ok(['restore', `${id}:${src}`, target], { env });
     expect(diffTrees(states.get(id)!, snapshotTree(target)), `snapshot ${id.slice(0, 8)}`).toEqual([]);
     rmSync(target, { recursive: true, force: true });
   }
 }
 
 beforeAll(() => {
-  base = new Sandbox();
+  base = new Sandbox(encryption === 'none' ? undefined : 'correct horse');
   sandboxes.push(base);
-  base.init(['--pack-size', String(64 * 1024), '--chunk-size', '4096,16384,65536']);
+  base.init(['--pack-size', String(64 * 1024), '--chunk-size', '4096,16384,65536', '--encryption', encryption]);
   src = base.path('src');
   mkdirSync(src);
   for (let i = 0; i < 16; i++) writeFileSync(path.join(src, `f${i}`), randomBytes(20_000 + i * 6_000));
@@ -76,7 +81,8 @@ function crashAt(sb: Sandbox, point: string, extra: string[] = []): void {
   expect(r.signal, `prune should have been killed at ${point}; exit ${r.status}: ${r.stderr}`).toBe('SIGKILL');
 }
 
-function recovers(sb: Sandbox, extra: string[] = []): void {
+/** `freshCache`: restore after the prune from a new cache folder (see the caller). */
+function recovers(sb: Sandbox, extra: string[] = [], freshCache = false): void {
   restoresIdentical(sb);
   // The killed prune's lock is stale (its pid is gone): the next prune must not be blocked by it.
   expect(readdirSync(path.join(sb.repo, 'locks')).length).toBe(1);
@@ -84,7 +90,7 @@ function recovers(sb: Sandbox, extra: string[] = []): void {
   expect(next.packs.length).toBeGreaterThan(0);
   const check = sb.run(['check', '--read-data', '--json']);
   expect(check.code, check.stdout + check.stderr).toBe(0);
-  restoresIdentical(sb);
+  restoresIdentical(sb, freshCache ? { SNAP_CACHE_DIR: sb.path(`cache-${Math.random().toString(16).slice(2, 10)}`) } : {});
   const third = sb.json<PruneDoc>(['prune']);
   expect(third.packs.every((p) => p.action === 'keep')).toBe(true);
   expect(sb.json<Array<{ id: string }>>(['list']).map((s) => s.id)).toEqual(kept);
@@ -122,4 +128,39 @@ describe('prune killed at each step', () => {
     expect(sb.json<unknown[]>(['list']).length).toBe(NIGHTS - 2);
     recovers(sb, ['--keep-last', String(KEEP)]);
   });
+});
+
+  if (encryption === 'none') {
+    it('a resumed prune keeps the packs its predecessor wrote, even when its repack would write the same pack name (defect: it deleted them)', () => {
+      const sb = clone(base);
+      const indexDir = path.join(sb.repo, 'index');
+      const before = new Set(readdirSync(indexDir));
+      const load = (name: string): IndexPack[] => decodeIndex(readFileSync(path.join(indexDir, name)), name);
+      const repack = new Set(clone(base).json<{ packs: Array<{ id: string; action: string }> }>(['prune', '--dry-run']).packs.filter((p) => p.action === 'repack').map((p) => p.id));
+      // The packs to repack, in the order the killed prune met them (index files in name order).
+      const old: IndexPack[] = [];
+      for (const name of [...before].sort()) for (const p of load(name)) if (repack.has(p.packId) && !old.some((o) => o.packId === p.packId)) old.push(p);
+      expect(old.length).toBeGreaterThan(0);
+      crashAt(sb, 'prune-index-written:1');
+      const written = readdirSync(indexDir).filter((n) => !before.has(n));
+      expect(written.length).toBe(1);
+      // Whether the next prune meets an old copy of the moved blobs before the new one depends on
+      // the index file names (random data: about half the runs). Make it certain: one more index
+      // file naming the old packs (a legal state: blobs indexed twice), named to sort first.
+      let extra: Buffer | undefined;
+      for (let attempt = 0; attempt < 100_000 && !extra; attempt++) {
+        const entries = [...old[0]!.entries];
+        const k = attempt % entries.length;
+        const shuffled = [...entries.slice(k), ...entries.slice(0, k)];
+        if (attempt >= entries.length) shuffled.sort(() => Math.random() - 0.5);
+        const buf = encodeIndex([{ packId: old[0]!.packId, entries: shuffled }, ...old.slice(1)]);
+        if (objectName(buf) < written[0]!) extra = buf;
+      }
+      expect(extra).toBeDefined();
+      writeFileSync(path.join(indexDir, objectName(extra!)), extra!);
+      // A fresh cache for the restores after the prune: the LMDB cache forgets a blob that a
+      // dropped index file shared with one that stays (issue 11, fixed in indexCache.ts apart).
+      recovers(sb, [], true);
+    });
+  }
 });

@@ -70,15 +70,20 @@ export async function executePrune(
   // Index entries go out in files of INDEX_FILE_ENTRIES as they come, each durable before return.
   let batch: IndexPack[] = [];
   let batchEntries = 0;
+  // Names are content hashes: in an unencrypted repository a pack or index file this prune writes
+  // can have the very name of one on its delete list (same blobs, same order). Never delete those.
+  const writtenIndex = new Set<string>();
+  const writtenPacks = new Set<string>();
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    await repo.saveIndexFile(batch);
+    writtenIndex.add(await repo.saveIndexFile(batch));
     outcome.indexFilesWritten++;
     crashPoint('prune-index-written');
     batch = [];
     batchEntries = 0;
   };
   const add = async (p: IndexPack): Promise<void> => {
+    writtenPacks.add(p.packId);
     batch.push(p);
     batchEntries += p.entries.length;
     if (batchEntries >= INDEX_FILE_ENTRIES) await flush();
@@ -95,7 +100,7 @@ export async function executePrune(
 
   // 2. New index files replacing every index file that names a pack going away.
   opts.onPhase?.('index');
-  const leaving = new Set(scan.packs.filter((p) => action.get(p.id) !== 'keep').map((p) => p.id));
+  const leaving = new Set(scan.packs.filter((p) => action.get(p.id) !== 'keep' && !writtenPacks.has(p.id)).map((p) => p.id));
   const replaced = new Set<string>();
   for (const p of scan.packs) if (leaving.has(p.id)) for (const f of p.indexFiles) replaced.add(f);
   await check();
@@ -110,6 +115,7 @@ export async function executePrune(
     }
   }
   await flush();
+  for (const name of writtenIndex) replaced.delete(name);
 
   // 3. The replaced index files. From here on the packs leaving are in no index.
   opts.onPhase?.('delete-index');

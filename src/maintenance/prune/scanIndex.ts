@@ -1,7 +1,11 @@
 // What the repository holds, pack by pack, read from the index files themselves (the truth; the
 // LMDB cache is only a cache of them) and from the listing of data/. Each used blob is claimed by
-// exactly one pack: its first copy in a pack that exists. Any other copy of it (a blob saved twice
-// by two concurrent backups) counts as unused, so that the plan may drop it.
+// exactly one pack: a copy in a pack that stays whole (every blob in it used) when there is one, else
+// its first copy in a pack that exists. Any other copy of it (a blob saved twice by two concurrent
+// backups, or by a prune killed after writing its new packs) counts as unused, so that the plan may
+// drop it. Preferring the whole pack matters: a resumed prune must keep the packs its predecessor
+// wrote rather than repack the old ones again into a byte-identical pack of the same name (an
+// unencrypted repository has no salt) and then delete that name as a duplicate.
 //
 // A pack named by several index files (left so by an interrupted prune) is counted once: a pack is
 // immutable, so every index file that names it lists the same entries.
@@ -51,6 +55,9 @@ export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOpt
     if (m) present.add(m[1]!);
   }
   const claims = new Int32Array(used.count).fill(-1);
+  // Stored length of the claimed copy (copies of one blob may differ in codec and size).
+  const claimedLength = new Uint32Array(used.count);
+  const whole: boolean[] = [];
   const packs: ScannedPack[] = [];
   const byId = new Map<string, ScannedPack>();
   const indexFiles = await repo.listIndexFiles();
@@ -79,13 +86,26 @@ export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOpt
         hasData: false,
       };
       let stored = 0;
-      for (const e of p.entries) {
+      const positions = p.entries.map((e) => (exists ? used.indexOf(e.id) : -1));
+      const isWhole = exists && positions.every((pos) => pos >= 0);
+      whole.push(isWhole);
+      for (let i = 0; i < p.entries.length; i++) {
+        const e = p.entries[i]!;
+        const pos = positions[i]!;
         stored += e.storedLength;
         if (e.type === BlobType.Tree) pack.hasTree = true;
         else pack.hasData = true;
-        const pos = exists ? used.indexOf(e.id) : -1;
-        if (pos >= 0 && claims[pos] === -1) {
+        const holder = pos >= 0 ? claims[pos]! : -1;
+        if (pos >= 0 && (holder === -1 || (isWhole && !whole[holder]))) {
+          if (holder !== -1) {
+            // Move the claim from a partly used pack to this whole one.
+            const from = packs[holder]!;
+            from.usedBlobs--;
+            from.usedBytes -= claimedLength[pos]!;
+            from.unusedBytes += claimedLength[pos]!;
+          }
           claims[pos] = pack.ordinal;
+          claimedLength[pos] = e.storedLength;
           pack.usedBlobs++;
           pack.usedBytes += e.storedLength;
         } else {
@@ -104,6 +124,7 @@ export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOpt
     if (byId.has(id)) continue;
     const st = await repo.backend.stat(`data/${id.slice(0, 2)}/${id}`);
     const size = st?.size ?? 0;
+    whole.push(false);
     const pack: ScannedPack = {
       id, ordinal: packs.length, indexFiles: [], state: 'unindexed', size,
       blobs: 0, usedBlobs: 0, usedBytes: 0, unusedBytes: size, hasTree: false, hasData: false,
