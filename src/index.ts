@@ -19,3 +19,6 @@ export { findEntry, treeEntries, fileChunkIds } from './restorer/findEntry.js';
 export { EntryType, type TreeEntry } from './tree/index.js';
 export { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker/index.js';
 export { DEFAULT_KDF, parseKdf, type KdfParams } from './crypto/index.js';
+export type { BackendOptions } from './backend/openBackend.js';
+export type { S3BackendOptions } from './backend/s3Options.js';
+export { RequestCounts, requestCost } from './backend/requestCounts.js';
