@@ -19,6 +19,9 @@ export { findEntry, treeEntries, fileChunkIds } from './restorer/findEntry.js';
 export { EntryType, type TreeEntry } from './tree/index.js';
 export { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker/index.js';
 export { DEFAULT_KDF, parseKdf, type KdfParams } from './crypto/index.js';
+export type { BackendOptions } from './backend/openBackend.js';
+export type { S3BackendOptions } from './backend/s3Options.js';
+export { RequestCounts, requestCost } from './backend/requestCounts.js';
 
 // Maintenance and the other commands: the CLI calls exactly these (one operation per command;
 // plan/execute pairs where the command is destructive).

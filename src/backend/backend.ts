@@ -2,15 +2,29 @@
 // behind one small interface. Object names are the same everywhere: "config", "keys/<id>",
 // "data/<xx>/<pack-id>", "index/<id>", "snapshots/<id>", "locks/<id>", "log/<name>".
 
+import type { FileHandle } from 'node:fs/promises';
+import type { RequestCounts } from './requestCounts.js';
+
+/**
+ * A file being filled for one object (a pack): written through `handle` at any position, then
+ * stored. Where the file lives is the backend's business (beside the repository's objects locally,
+ * so storing is a rename; a private unlinked file for S3, uploaded from the open descriptor).
+ */
+export interface StagedObject {
+  readonly handle: FileHandle;
+  /** Store the written bytes durably under `name` (the caller has fsynced) and release the file. */
+  store(name: string): Promise<void>;
+  /** Drop the file (dry runs, failures). */
+  discard(): Promise<void>;
+}
+
 export interface Backend {
   /** A human-readable location, used in messages. */
   readonly location: string;
   /** Write an object durably: on return it exists under its final name (temp + fsync + rename + dir fsync locally). */
   put(name: string, data: Buffer | Buffer[]): Promise<void>;
-  /** A local directory for staging files that putFile then stores (for the local backend: inside the repository, so it is a rename). */
-  stageDir(): Promise<string>;
-  /** Store a staged local file durably under `name` and remove the staged file. */
-  putFile(name: string, file: string): Promise<void>;
+  /** A new staging file for an object too big to build in memory. */
+  stage(): Promise<StagedObject>;
   /** Read a whole object; NotFoundError when missing. */
   get(name: string): Promise<Buffer>;
   /** Read `length` bytes at `offset`. */
@@ -29,7 +43,9 @@ export interface Backend {
   /**
    * Remove what killed writers left behind (staged packs, unrenamed temp files) and say how much.
    * Only with the exclusive lock held: a running writer's files look the same. Absent where writes
-   * leave nothing behind (S3 puts are atomic).
+   * leave nothing behind. S3: aborts this prefix's unfinished multipart uploads.
    */
   removeLeftovers?(): Promise<{ files: number; bytes: number }>;
+  /** Requests sent so far, by kind (S3: HTTP attempts; local: operations). */
+  readonly requests?: RequestCounts;
 }

@@ -4,7 +4,7 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Backend } from './backend.js';
+import type { Backend, StagedObject } from './backend.js';
 import { NotFoundError, StorageError } from '../errors.js';
 
 /** Prefix of in-flight temporary files; never listed as objects. */
@@ -67,25 +67,35 @@ export class LocalBackend implements Backend {
     }
   }
 
-  async stageDir(): Promise<string> {
-    const dir = path.join(this.location, 'data');
+  /** Staged in data/ under the temp prefix (never listed; prune removes those of killed runs), so storing is a rename. */
+  async stage(): Promise<StagedObject> {
+    const dir = this.full('data');
     await this.ensureDir(dir);
-    return dir;
-  }
-
-  /** Staging files are named with the temp prefix (never listed); the caller has fsynced the file. */
-  async putFile(name: string, file: string): Promise<void> {
-    const target = this.full(name);
-    this.forget(name);
-    const dir = path.dirname(target);
-    await this.ensureDir(dir);
-    try {
-      await fs.rename(file, target);
-      await fsyncDir(dir);
-    } catch (e) {
-      await fs.rm(file, { force: true }).catch(() => undefined);
-      throw wrap(e, target);
-    }
+    const file = path.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
+    const handle = await fs.open(file, fsc.O_RDWR | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600).catch((e) => {
+      throw wrap(e, file);
+    });
+    return {
+      handle,
+      store: async (name) => {
+        await handle.close();
+        const target = this.full(name);
+        this.forget(name);
+        const targetDir = path.dirname(target);
+        await this.ensureDir(targetDir);
+        try {
+          await fs.rename(file, target);
+          await fsyncDir(targetDir);
+        } catch (e) {
+          await fs.rm(file, { force: true }).catch(() => undefined);
+          throw wrap(e, target);
+        }
+      },
+      discard: async () => {
+        await handle.close().catch(() => undefined);
+        await fs.rm(file, { force: true });
+      },
+    };
   }
 
   async removeLeftovers(): Promise<{ files: number; bytes: number }> {
@@ -108,11 +118,6 @@ export class LocalBackend implements Backend {
       }
     }
     return found;
-  }
-
-  /** A staging file name inside `dir` that list() never shows. */
-  static stageName(dir: string): string {
-    return path.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
   }
 
   async get(name: string): Promise<Buffer> {

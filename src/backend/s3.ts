@@ -2,40 +2,36 @@
 // repository, under s3://<bucket>/<prefix>. A PUT is atomic and durable when it returns, so `put`
 // needs no temp-and-rename; strong read-after-write consistency (AWS since 2020) makes `list` see it.
 // The SDK is loaded on first use (dynamic import) so that local repositories do not pay its
-// start-up cost. Endpoint from SNAP_S3_ENDPOINT (path-style, for MinIO and test servers);
-// credentials and region from the SDK's usual chain (AWS_ACCESS_KEY_ID, AWS_REGION, ...).
+// start-up cost. Settings come from the caller (S3BackendOptions); this file reads no environment.
+// Survives the network: connect and idle timeouts, every request retried with backoff for a bounded
+// time (retry.ts), checksums only where S3 requires them (engines without the newest CRC headers).
 
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Backend } from './backend.js';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import http from 'node:http';
+import https from 'node:https';
+import type { Backend, StagedObject } from './backend.js';
 import { InvalidArgumentError, NotFoundError, StorageError } from '../errors.js';
+import { RequestCounts, requestKind } from './requestCounts.js';
+import { DEFAULT_RETRY_TIME_MS, RetriesExhausted, withRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_CONNECTIONS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REGION, type S3BackendOptions } from './s3Options.js';
+import { StagingDir } from './stagingDir.js';
+
+export { DEFAULT_REGION, type S3BackendOptions } from './s3Options.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 
-/** Region when neither AWS_REGION nor AWS_DEFAULT_REGION is set (MinIO and most test servers ignore it). */
-export const DEFAULT_REGION = 'us-east-1';
 /** ListObjectsV2 page size: S3's own maximum. */
 export const LIST_PAGE_KEYS = 1000;
 /** Objects above this go up as a multipart upload (a single PUT is limited to 5 GiB, and retries resend less). */
 export const MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024;
 const MULTIPART_PART_BYTES = 16 * 1024 * 1024;
+/** Parts of one multipart upload in flight at once. */
 const MULTIPART_QUEUE = 4;
 
 export interface S3Location {
   bucket: string;
   /** Key prefix without a trailing slash; '' for the bucket's root. */
   prefix: string;
-}
-
-export interface S3BackendOptions {
-  /** Default: SNAP_S3_ENDPOINT; when set, path-style addressing is used. */
-  endpoint?: string;
-  region?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** Keys per ListObjectsV2 page (tests lower it to exercise pagination). */
-  listPageKeys?: number;
 }
 
 /** Parses s3://bucket/prefix (the prefix may be empty or span several levels). */
@@ -54,41 +50,77 @@ export function parseS3Location(location: string): S3Location {
 
 export class S3Backend implements Backend {
   readonly location: string;
+  readonly requests: RequestCounts;
   private readonly root: string;
+  private readonly owner: { ExpectedBucketOwner?: string };
+  private readonly retry: RetryPolicy;
+  private readonly staging: StagingDir;
 
   private constructor(
     private readonly s3: S3Module,
     private readonly client: S3Client,
     readonly bucket: string,
     readonly prefix: string,
-    private readonly pageKeys: number,
+    private readonly opts: S3BackendOptions,
   ) {
     this.location = `s3://${bucket}${prefix ? '/' + prefix : ''}`;
     this.root = prefix ? `${prefix}/` : '';
+    this.requests = opts.requests ?? new RequestCounts();
+    this.owner = opts.expectedBucketOwner ? { ExpectedBucketOwner: opts.expectedBucketOwner } : {};
+    this.retry = { totalMs: opts.retryTimeMs ?? DEFAULT_RETRY_TIME_MS };
+    this.staging = new StagingDir(opts.stagingParent);
   }
 
   static async open(location: string, opts: S3BackendOptions = {}): Promise<S3Backend> {
     const { bucket, prefix } = parseS3Location(location);
-    // The SDK warns on every run that its 2027 releases will need Node 22: noise on a CLI's stderr
-    // (CLI.md: errors only). Its own switch turns that off, unless the user set it.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const s3 = await import('@aws-sdk/client-s3');
-    const endpoint = opts.endpoint ?? (process.env.SNAP_S3_ENDPOINT || undefined);
+    const sockets = { keepAlive: true, maxSockets: opts.connections ?? DEFAULT_CONNECTIONS };
     const client = new s3.S3Client({
-      region: opts.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || DEFAULT_REGION),
-      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+      region: opts.region ?? DEFAULT_REGION,
+      ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
+      // Our own retry loop (retry.ts) covers the response body too.
+      maxAttempts: 1,
+      // The SDK's default CRC32 headers (2025) break engines that do not know them (R2, older RGW/MinIO).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: {
+        connectionTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        socketTimeout: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+        httpAgent: new http.Agent(sockets),
+        httpsAgent: new https.Agent(sockets),
+      },
     });
-    return new S3Backend(s3, client, bucket, prefix, opts.listPageKeys ?? LIST_PAGE_KEYS);
+    const backend = new S3Backend(s3, client, bucket, prefix, opts);
+    // One count per HTTP request sent (what providers bill), by method and query.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const req = args.request as { method?: string; query?: Record<string, unknown> };
+        backend.requests.add(requestKind(req.method ?? 'GET', req.query));
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'snapRequestCounter' },
+    );
+    return backend;
   }
 
   private key(name: string): string {
     return this.root + name;
   }
 
+  /** Send one command, retried as a whole (with reading its body, in `then`) on transient failures. */
+  private send<T = unknown>(command: object, then?: (out: never) => Promise<T>): Promise<T> {
+    return withRetry(this.retry, async () => {
+      const out: unknown = await this.client.send(command as never);
+      return then ? then(out as never) : (out as T);
+    });
+  }
+
   async exists(): Promise<boolean> {
     try {
-      const r = await this.client.send(new this.s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.root, MaxKeys: 1 }));
+      const r = await this.send<{ KeyCount?: number; Contents?: unknown[] }>(
+        new this.s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.root, MaxKeys: 1, ...this.owner }),
+      );
       return (r.KeyCount ?? r.Contents?.length ?? 0) > 0;
     } catch (e) {
       if (errorName(e) === 'NoSuchBucket') return false;
@@ -98,13 +130,13 @@ export class S3Backend implements Backend {
 
   async create(): Promise<void> {
     try {
-      await this.client.send(new this.s3.HeadBucketCommand({ Bucket: this.bucket }));
+      await this.send(new this.s3.HeadBucketCommand({ Bucket: this.bucket, ...this.owner }));
       return;
     } catch (e) {
       if (!isNotFound(e)) throw this.wrap(e, 'head bucket', '');
     }
     try {
-      await this.client.send(new this.s3.CreateBucketCommand({ Bucket: this.bucket }));
+      await this.send(new this.s3.CreateBucketCommand({ Bucket: this.bucket }));
     } catch (e) {
       // Someone made it meanwhile (or it was ours all along on a server whose HEAD said otherwise).
       if (errorName(e) === 'BucketAlreadyOwnedByYou') return;
@@ -112,47 +144,67 @@ export class S3Backend implements Backend {
     }
   }
 
-  /** Packs are staged in the machine's temp directory, then uploaded whole. */
-  async stageDir(): Promise<string> {
-    const dir = join(tmpdir(), 'snap-stage');
-    await mkdir(dir, { recursive: true });
-    return dir;
-  }
-
-  async putFile(name: string, file: string): Promise<void> {
-    try {
-      await this.put(name, await readFile(file));
-    } finally {
-      await rm(file, { force: true });
-    }
+  /** A private unlinked file (stagingDir.ts), read back through its descriptor and uploaded. */
+  async stage(): Promise<StagedObject> {
+    const handle = await this.staging.open();
+    return {
+      handle,
+      store: async (name) => {
+        let bytes: Buffer;
+        try {
+          bytes = await readAll(handle);
+        } finally {
+          await handle.close();
+        }
+        await this.put(name, bytes);
+      },
+      discard: () => handle.close().catch(() => undefined),
+    };
   }
 
   async put(name: string, data: Buffer | Buffer[]): Promise<void> {
     const body = Array.isArray(data) ? (data.length === 1 ? data[0]! : Buffer.concat(data)) : data;
     const key = this.key(name);
     try {
-      if (body.length > MULTIPART_THRESHOLD_BYTES) {
-        const { Upload } = await import('@aws-sdk/lib-storage');
-        const upload = new Upload({
-          client: this.client,
-          params: { Bucket: this.bucket, Key: key, Body: body },
-          partSize: MULTIPART_PART_BYTES,
-          queueSize: MULTIPART_QUEUE,
-          leavePartsOnError: false,
-        });
-        await upload.done();
-      } else {
-        await this.client.send(new this.s3.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }));
-      }
+      if (body.length > MULTIPART_THRESHOLD_BYTES) await this.putMultipart(key, body);
+      else await this.send(new this.s3.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ...this.owner }));
     } catch (e) {
       throw this.wrap(e, 'put', name);
     }
   }
 
+  /** Parts retried one by one; on failure the upload is aborted (prune aborts those of killed runs). */
+  private async putMultipart(key: string, body: Buffer): Promise<void> {
+    const where = { Bucket: this.bucket, Key: key, ...this.owner };
+    const created = await this.send<{ UploadId?: string }>(new this.s3.CreateMultipartUploadCommand(where));
+    const UploadId = created.UploadId!;
+    try {
+      const count = Math.ceil(body.length / MULTIPART_PART_BYTES);
+      const parts: Array<{ PartNumber: number; ETag?: string }> = new Array(count);
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < count; i = next++) {
+          const Body = body.subarray(i * MULTIPART_PART_BYTES, (i + 1) * MULTIPART_PART_BYTES);
+          const r = await this.send<{ ETag?: string }>(new this.s3.UploadPartCommand({ ...where, UploadId, PartNumber: i + 1, Body, ContentLength: Body.length }));
+          parts[i] = { PartNumber: i + 1, ETag: r.ETag };
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(MULTIPART_QUEUE, count) }, worker));
+      try {
+        await this.send(new this.s3.CompleteMultipartUploadCommand({ ...where, UploadId, MultipartUpload: { Parts: parts } }));
+      } catch (e) {
+        // A retried Complete whose first attempt did complete finds no upload: the object is there.
+        if (errorName(e) !== 'NoSuchUpload' || (await this.stat(key.slice(this.root.length)))?.size !== body.length) throw e;
+      }
+    } catch (e) {
+      await this.client.send(new this.s3.AbortMultipartUploadCommand({ ...where, UploadId })).catch(() => undefined);
+      throw e;
+    }
+  }
+
   async get(name: string): Promise<Buffer> {
     try {
-      const r = await this.client.send(new this.s3.GetObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
-      return await bodyBytes(r.Body);
+      return await this.send(new this.s3.GetObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...this.owner }), (r: { Body?: unknown }) => bodyBytes(r.Body));
     } catch (e) {
       if (isNotFound(e)) throw new NotFoundError(`object ${name} is missing from ${this.location}`);
       throw this.wrap(e, 'get', name);
@@ -162,16 +214,16 @@ export class S3Backend implements Backend {
   async getRange(name: string, offset: number, length: number): Promise<Buffer> {
     if (length <= 0) return Buffer.alloc(0);
     try {
-      const r = await this.client.send(
-        new this.s3.GetObjectCommand({ Bucket: this.bucket, Key: this.key(name), Range: `bytes=${offset}-${offset + length - 1}` }),
-      );
-      const bytes = await bodyBytes(r.Body);
-      if (bytes.length <= length) return bytes;
-      // More than asked for: a server that ignored the Range (s3rver does for "bytes=0-0") sent the
-      // object from its start, or one that honoured it sent extra. Cut out the asked-for slice.
-      const start = /^bytes (\d+)-/.exec(r.ContentRange ?? '');
-      const from = start && Number(start[1]) === offset ? 0 : offset;
-      return bytes.subarray(from, from + length);
+      const cmd = new this.s3.GetObjectCommand({ Bucket: this.bucket, Key: this.key(name), Range: `bytes=${offset}-${offset + length - 1}`, ...this.owner });
+      return await this.send(cmd, async (r: { Body?: unknown; ContentRange?: string }) => {
+        const bytes = await bodyBytes(r.Body);
+        if (bytes.length <= length) return bytes;
+        // More than asked for: a server that ignored the Range (s3rver does for "bytes=0-0") sent the
+        // object from its start, or one that honoured it sent extra. Cut out the asked-for slice.
+        const start = /^bytes (\d+)-/.exec(r.ContentRange ?? '');
+        const from = start && Number(start[1]) === offset ? 0 : offset;
+        return bytes.subarray(from, from + length);
+      });
     } catch (e) {
       if (isNotFound(e)) throw new NotFoundError(`object ${name} is missing from ${this.location}`);
       // Past the end: the local backend returns a short (here empty) read, so do the same.
@@ -182,7 +234,7 @@ export class S3Backend implements Backend {
 
   async stat(name: string): Promise<{ size: number } | undefined> {
     try {
-      const r = await this.client.send(new this.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
+      const r = await this.send<{ ContentLength?: number }>(new this.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...this.owner }));
       return { size: Number(r.ContentLength ?? 0) };
     } catch (e) {
       if (isNotFound(e)) return undefined;
@@ -197,8 +249,8 @@ export class S3Backend implements Backend {
     let token: string | undefined;
     try {
       do {
-        const r = await this.client.send(
-          new this.s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(folder), MaxKeys: this.pageKeys, ContinuationToken: token }),
+        const r = await this.send<{ Contents?: Array<{ Key?: string }>; IsTruncated?: boolean; NextContinuationToken?: string }>(
+          new this.s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(folder), MaxKeys: this.opts.listPageKeys ?? LIST_PAGE_KEYS, ContinuationToken: token, ...this.owner }),
         );
         for (const o of r.Contents ?? []) if (o.Key && o.Key.length > this.root.length) out.push(o.Key.slice(this.root.length));
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
@@ -212,23 +264,74 @@ export class S3Backend implements Backend {
 
   async remove(name: string): Promise<void> {
     try {
-      await this.client.send(new this.s3.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
+      await this.send(new this.s3.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...this.owner }));
     } catch (e) {
       if (isNotFound(e)) return;
       throw this.wrap(e, 'delete', name);
     }
   }
 
+  /** Abort the unfinished multipart uploads under this prefix (killed runs; only under the exclusive lock). */
+  async removeLeftovers(): Promise<{ files: number; bytes: number }> {
+    const found = { files: 0, bytes: 0 };
+    try {
+      let KeyMarker: string | undefined;
+      let UploadIdMarker: string | undefined;
+      do {
+        const r = await this.send<{ Uploads?: Array<{ Key?: string; UploadId?: string }>; IsTruncated?: boolean; NextKeyMarker?: string; NextUploadIdMarker?: string }>(
+          new this.s3.ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.root, KeyMarker, UploadIdMarker, ...this.owner }),
+        );
+        for (const u of r.Uploads ?? []) {
+          if (!u.Key || !u.UploadId) continue;
+          await this.send(new this.s3.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId, ...this.owner })).catch((e) => {
+            if (errorName(e) !== 'NoSuchUpload') throw e;
+          });
+          found.files++;
+        }
+        [KeyMarker, UploadIdMarker] = r.IsTruncated ? [r.NextKeyMarker, r.NextUploadIdMarker] : [undefined, undefined];
+      } while (KeyMarker);
+    } catch (e) {
+      // An engine without multipart listing (s3rver) has nothing to find this way.
+      if (errorName(e) === 'NotImplemented' || httpStatus(e) === 501) return found;
+      throw this.wrap(e, 'abort multipart uploads', this.root);
+    }
+    return found;
+  }
+
   async close(): Promise<void> {
     this.client.destroy();
+    await this.staging.remove();
   }
 
   private wrap(e: unknown, op: string, name: string): Error {
     if (e instanceof NotFoundError || e instanceof StorageError) return e;
     const where = `${this.location}/${name}`.replace(/\/$/, '');
-    const why = errorName(e) === 'AccessDenied' || httpStatus(e) === 403 ? 'access denied' : (e as Error)?.message || errorName(e) || String(e);
-    return new StorageError(`S3 ${op} failed: ${why}: ${where}`, where, { cause: e });
+    const last = e instanceof RetriesExhausted ? e.last : e;
+    const gaveUp = e instanceof RetriesExhausted ? ` (${e.message})` : '';
+    return new StorageError(`S3 ${op} failed: ${describe(last)}${gaveUp}: ${where}`, where, { cause: last });
   }
+}
+
+/** The whole content of a staged file, read through its descriptor. */
+async function readAll(fh: import('node:fs/promises').FileHandle): Promise<Buffer> {
+  const { size } = await fh.stat();
+  const buf = Buffer.allocUnsafe(size);
+  let done = 0;
+  while (done < size) {
+    const { bytesRead } = await fh.read(buf, done, size - done, done);
+    if (bytesRead === 0) throw new StorageError(`staged file shrank while being read (${done} of ${size} bytes)`);
+    done += bytesRead;
+  }
+  return buf;
+}
+
+/** One short reason: the server's error code or the network's, without the SDK's prefixes. */
+function describe(e: unknown): string {
+  if (errorName(e) === 'AccessDenied' || httpStatus(e) === 403) return 'access denied';
+  const msg = ((e as Error)?.message ?? '').replace(/^@smithy\/node-http-handler - /, '').replace(/\s*\(configured by client requestHandler\)\.?$/, '');
+  const status = httpStatus(e);
+  if (!msg || msg === 'UnknownError' || msg === errorName(e)) return status ? `HTTP ${status}${errorName(e) && errorName(e) !== 'UnknownError' ? ` ${errorName(e)}` : ''}` : errorName(e) || String(e);
+  return msg;
 }
 
 async function bodyBytes(body: unknown): Promise<Buffer> {

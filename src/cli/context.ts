@@ -2,10 +2,12 @@
 // with the lock its command needs (released however the command ends).
 
 import { InvalidArgumentError } from '../errors.js';
+import type { BackendOptions } from '../backend/openBackend.js';
 import type { Repository } from '../repository/repository.js';
 import { passwordSource } from './password.js';
 import { setWarningSource } from './output.js';
 import { progressEnabled, startProgress, type ProgressView } from './progress.js';
+import { s3SettingsFromEnv } from './s3Settings.js';
 
 export interface GlobalOptions {
   repo?: string;
@@ -27,6 +29,8 @@ export function parseDuration(s: string, what: string): number {
 }
 
 export class CliContext {
+  private s3Warned = false;
+
   constructor(
     readonly g: GlobalOptions,
     readonly signal: AbortSignal,
@@ -46,6 +50,15 @@ export class CliContext {
     return this.g.cacheDir ?? process.env.SNAP_CACHE_DIR ?? undefined;
   }
 
+  /** Backend settings for a location (S3 ones from the environment); warns once about plain http. */
+  backendOptions(location: string): BackendOptions {
+    if (!location.startsWith('s3://')) return {};
+    const { options, warnings } = s3SettingsFromEnv(process.env);
+    if (!this.s3Warned) for (const w of warnings) this.warn(w);
+    this.s3Warned = true;
+    return { s3: options };
+  }
+
   password(): () => Promise<Buffer> {
     return passwordSource({ passwordFile: this.g.passwordFile });
   }
@@ -53,7 +66,7 @@ export class CliContext {
   async openRepo(location = this.location(), password = this.password()): Promise<Repository> {
     // Loaded here, not at start-up: `snap --version` and argument errors need none of the core.
     const { openRepository } = await import('../repository/openRepository.js');
-    return openRepository({ location, password, cacheDir: this.cacheDir() });
+    return openRepository({ location, password, cacheDir: this.cacheDir(), backend: this.backendOptions(location) });
   }
 
   /** Open, lock, run, then release the lock and close, whatever happens. */

@@ -1,10 +1,9 @@
-// Builds one pack, staged in a file beside its final place, and stores it. Each blob is encrypted at
+// Builds one pack, staged in a file the backend provides, and stores it. Each blob is encrypted at
 // the offset it will have (the GCM nonce) and written there as it arrives, so a pack being filled
 // costs disk, not memory; the pack id (BLAKE3 of the bytes) is computed as the bytes go out.
 
-import { promises as fs, constants as fsc } from 'node:fs';
-import type { Backend } from '../backend/backend.js';
-import { LocalBackend } from '../backend/local.js';
+import type { promises as fs } from 'node:fs';
+import type { Backend, StagedObject } from '../backend/backend.js';
 import { ObjectNameHasher } from '../crypto/index.js';
 import { asPackId, type BlobId, type BlobType, type PackId } from '../ids.js';
 import type { Crypt } from '../repository/crypt.js';
@@ -27,7 +26,7 @@ export class PackWriter {
   private readonly cipher: PackCipher | undefined;
   private offset: number;
   private payload = 0;
-  private file: Promise<{ path: string; fh: fs.FileHandle }> | undefined;
+  private file: Promise<{ staged: StagedObject; fh: fs.FileHandle }> | undefined;
   private readonly writes: Array<Promise<unknown>> = [];
   private batch: Buffer[] = [];
   private batchBytes = 0;
@@ -50,15 +49,15 @@ export class PackWriter {
     return this.entries.length;
   }
 
-  private open(): Promise<{ path: string; fh: fs.FileHandle }> {
+  private open(): Promise<{ staged: StagedObject; fh: fs.FileHandle }> {
     this.file ??= (async () => {
-      const path = LocalBackend.stageName(await this.backend.stageDir());
-      const fh = await fs.open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+      const staged = await this.backend.stage();
+      const fh = staged.handle;
       if (this.cipher) {
         this.hasher.update(this.cipher.salt);
         await fh.write(this.cipher.salt, 0, this.cipher.salt.length, 0);
       }
-      return { path, fh };
+      return { staged, fh };
     })();
     return this.file;
   }
@@ -95,7 +94,7 @@ export class PackWriter {
 
   /** Append the header, fsync, and store the pack under its final name (invariant 1). */
   async finish(): Promise<FinishedPack> {
-    const { path, fh } = await this.open();
+    const { staged, fh } = await this.open();
     let tail: Buffer;
     try {
       await this.flushBatch(fh);
@@ -108,21 +107,21 @@ export class PackWriter {
       this.hasher.update(tail);
       await writeAt(fh, tail, this.offset);
       await fh.sync();
-    } finally {
-      await fh.close();
+    } catch (e) {
+      await staged.discard().catch(() => undefined);
+      throw e;
     }
     const size = this.offset + tail.length;
     const packId = asPackId(this.hasher.digestHex());
-    await this.backend.putFile(packObjectName(packId), path);
+    await staged.store(packObjectName(packId));
     return { packId, entries: this.entries, size };
   }
 
   /** Drop a staged pack that will not be finished (dry runs, failures). */
   async discard(): Promise<void> {
     if (!this.file) return;
-    const { path, fh } = await this.file;
-    await fh.close().catch(() => undefined);
-    await fs.rm(path, { force: true });
+    const { staged } = await this.file;
+    await staged.discard();
   }
 }
 

@@ -2,7 +2,7 @@
 // encrypted), then the Repository object. The index cache is synced lazily on first use.
 
 import type { Backend } from '../backend/backend.js';
-import { openBackend } from '../backend/openBackend.js';
+import { openBackend, type BackendOptions } from '../backend/openBackend.js';
 import { RepositoryNotFoundError } from '../errors.js';
 import { decodeConfig } from './config.js';
 import { Crypt } from './crypt.js';
@@ -14,10 +14,12 @@ export interface OpenRepositoryOptions {
   /** Called only for encrypted repositories. */
   password: () => Promise<Buffer>;
   cacheDir?: string;
+  /** Settings of the storage backend (S3 endpoint, credentials, timeouts). */
+  backend?: BackendOptions;
 }
 
 export async function openRepository(opts: OpenRepositoryOptions): Promise<Repository> {
-  const backend = await openBackend(opts.location);
+  const backend = await openBackend(opts.location, opts.backend);
   try {
     return await openOn(backend, opts);
   } catch (e) {

@@ -1,5 +1,6 @@
 // The Backend contract: one suite, run against the local-directory backend and against S3Backend on
-// s3rver (127.0.0.1, free port, started by this test). Every backend must pass it unchanged.
+// s3rver (127.0.0.1, free port, started by this test) or, when SNAP_S3_ENDPOINT is set, on that
+// engine (CI: Ceph RGW). Every backend must pass it unchanged.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +12,7 @@ import { LocalBackend } from '../../src/backend/local.js';
 import { openBackend } from '../../src/backend/openBackend.js';
 import { parseS3Location, S3Backend } from '../../src/backend/s3.js';
 import { InvalidArgumentError, NotFoundError } from '../../src/errors.js';
-import { S3_ENV, startS3rver, type S3Server } from '../s3/server.js';
+import { startS3rver, type S3Server } from '../s3/server.js';
 
 interface Fixture {
   name: string;
@@ -50,11 +51,10 @@ const s3Fixture = (): Fixture => {
       await server.close();
     },
     async make(opts = {}) {
-      // A fresh bucket each time, with a two-level prefix: the prefix must isolate repositories.
-      const bucket = `snap-test-${n++}-${randomBytes(3).toString('hex')}`;
-      return S3Backend.open(`s3://${bucket}/backups/repo`, {
+      // A fresh location each time, with a prefix of several levels: the prefix must isolate repositories.
+      return S3Backend.open(`${server.location(`snap-test-${n++}`)}/repo`, {
         endpoint: server.endpoint,
-        credentials: { accessKeyId: S3_ENV.AWS_ACCESS_KEY_ID!, secretAccessKey: S3_ENV.AWS_SECRET_ACCESS_KEY! },
+        credentials: server.credentials,
         listPageKeys: opts.pageKeys,
       });
     },
@@ -195,6 +195,28 @@ for (const fx of [localFixture(), s3Fixture()]) {
       }
     });
 
+    it('a staged object is written through its handle and stored under its name; a discarded one leaves nothing', async () => {
+      const b = await fx.make();
+      try {
+        await b.create();
+        const bytes = randomBytes(300_001);
+        const staged = await b.stage();
+        await staged.handle.write(bytes, 0, 100_000, 200_001);
+        await staged.handle.write(bytes, 100_000, 200_001, 0);
+        await staged.handle.sync();
+        await staged.store('data/aa/staged');
+        const expected = Buffer.concat([bytes.subarray(100_000), bytes.subarray(0, 100_000)]);
+        expect((await b.get('data/aa/staged')).equals(expected)).toBe(true);
+        const dropped = await b.stage();
+        await dropped.handle.write(Buffer.from('never stored'), 0, 12, 0);
+        await dropped.discard();
+        expect(await b.list('')).toEqual(['data/aa/staged']);
+        expect((await b.removeLeftovers?.())?.files ?? 0).toBe(0);
+      } finally {
+        await b.close();
+      }
+    });
+
     it('an object bigger than the multipart threshold round-trips', async () => {
       const b = await fx.make();
       try {
@@ -235,9 +257,10 @@ describe('S3 locations', () => {
   it('repositories under different prefixes of one bucket do not see each other', async () => {
     const server = await startS3rver();
     try {
-      const opts = { endpoint: server.endpoint, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
-      const a = await S3Backend.open('s3://shared-bucket/team/a', opts);
-      const ab = await S3Backend.open('s3://shared-bucket/team/ab', opts);
+      const opts = { endpoint: server.endpoint, credentials: server.credentials };
+      const base = server.location('shared-bucket');
+      const a = await S3Backend.open(`${base}/team/a`, opts);
+      const ab = await S3Backend.open(`${base}/team/ab`, opts);
       await a.create();
       await ab.create();
       await a.put('config', Buffer.from('a'));

@@ -54,7 +54,7 @@ export function registerInit(program: Command, run: Run): void {
         await src.close();
         if (o.encryption === 'none' && from.keys) throw new InvalidArgumentError('--from-repo: an encrypted repository cannot share its keys with an unencrypted one');
       }
-      const backend = await openBackend(ctx.location());
+      const backend = await openBackend(ctx.location(), ctx.backendOptions(ctx.location()));
       const encrypted = o.encryption !== 'none';
       if (encrypted && (await backend.exists())) {
         const { RepositoryExistsError } = await import('../../errors.js');

@@ -1,0 +1,58 @@
+// S3 settings from the environment, parsed once at the edge and passed to the core as options
+// (the core reads no environment). Names and meanings: docs/operations-copy-keys-s3.md.
+
+import { InvalidArgumentError } from '../errors.js';
+import type { S3BackendOptions } from '../backend/s3Options.js';
+import { plainHttpWarning } from '../backend/s3Options.js';
+import { parseDuration } from './context.js';
+
+/** The most parallel connections a user may ask for. */
+const MAX_CONNECTIONS = 1024;
+
+export interface S3Settings {
+  options: S3BackendOptions;
+  /** Printed once by the caller (plain http to another machine). */
+  warnings: string[];
+}
+
+export function s3SettingsFromEnv(env: NodeJS.ProcessEnv): S3Settings {
+  // The SDK warns on every run that its 2027 releases will need Node 22: noise on a CLI's stderr
+  // (CLI.md: errors only). Its own switch turns that off, unless the user set it.
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const o: S3BackendOptions = {};
+  const endpoint = env.SNAP_S3_ENDPOINT || undefined;
+  if (endpoint) {
+    if (!/^https?:\/\/[^/\s]+/i.test(endpoint)) throw new InvalidArgumentError(`SNAP_S3_ENDPOINT: expected http(s)://host[:port], got '${endpoint}'`);
+    o.endpoint = endpoint;
+  }
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (region) o.region = region;
+  // Explicit keys when given; otherwise the SDK's chain (profiles, instance roles) finds them.
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    o.credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
+  }
+  const ms = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = parseDuration(v, name);
+    if (!(n > 0)) throw new InvalidArgumentError(`${name}: expected a duration above zero, got '${v}'`);
+    return n;
+  };
+  o.connectTimeoutMs = ms('SNAP_S3_CONNECT_TIMEOUT');
+  o.idleTimeoutMs = ms('SNAP_S3_TIMEOUT');
+  o.retryTimeMs = ms('SNAP_S3_RETRY_TIME');
+  const conns = env.SNAP_S3_CONNECTIONS;
+  if (conns !== undefined && conns !== '') {
+    const n = Number(conns);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_CONNECTIONS) throw new InvalidArgumentError(`SNAP_S3_CONNECTIONS: expected a whole number from 1 to ${MAX_CONNECTIONS}, got '${conns}'`);
+    o.connections = n;
+  }
+  const owner = env.SNAP_S3_BUCKET_OWNER;
+  if (owner !== undefined && owner !== '') {
+    if (!/^[A-Za-z0-9._:-]{1,128}$/.test(owner)) throw new InvalidArgumentError(`SNAP_S3_BUCKET_OWNER: expected an account id, got '${owner}'`);
+    o.expectedBucketOwner = owner;
+  }
+  for (const k of Object.keys(o) as Array<keyof S3BackendOptions>) if (o[k] === undefined) delete o[k];
+  const warning = plainHttpWarning(endpoint);
+  return { options: o, warnings: warning ? [warning] : [] };
+}
