@@ -1,0 +1,29 @@
+// Cases that fail on today's code and are being fixed in other branches (issue 12, issue 15), by
+// "<object kind>/<command>". The harness stays strict: a failing case whose pair is listed here is
+// reported as a known failure and does not fail `npm test`; any other failure does. The lead removes
+// an entry when the fix for it merges (the harness prints entries that no case hit any more).
+
+/** The LMDB cache is opened without checks: garbage data.mdb → SIGSEGV, truncated → SIGBUS (cache branch). */
+const CACHE = 'damaged LMDB data.mdb kills the process by SIGSEGV/SIGBUS (issue 12, cache heals itself)';
+/** A log/ object that does not parse reaches the CLI as "internal error: ... JSON" (records branch). */
+const LOG = 'undecodable log/ object: "internal error: Unexpected end of JSON input" (issue 12, records)';
+
+export const KNOWN_FAILURES: Record<string, string> = {
+  'cache/list': CACHE,
+  'cache/log': CACHE,
+  'cache/check': CACHE,
+  'cache/check-read-data': CACHE,
+  'cache/ls': CACHE,
+  'cache/restore': CACHE,
+  'cache/dump': CACHE,
+  'cache/diff': CACHE,
+  'cache/verify': CACHE,
+  'cache/stats': CACHE,
+  'cache/copy': CACHE,
+  'cache/create': CACHE,
+  'log/log': LOG,
+  // swap/other-kind of a pack puts pack bytes under a log/ name.
+  'tree-blob/log': LOG,
+  'blob/log': LOG,
+  'pack-header/log': LOG,
+};
