@@ -58,6 +58,7 @@ export class CliContext {
   /** Open, lock, run, then release the lock and close, whatever happens. */
   async withRepo<T>(lock: LockMode, fn: (repo: Repository) => Promise<T>): Promise<T> {
     const repo = await this.openRepo();
+    repo.onNotice = (m) => this.warn(`snap: ${m}`);
     try {
       const retry = this.g.retryLock ? parseDuration(this.g.retryLock, '--retry-lock') : 0;
       const held = lock === 'none' ? undefined : await repo.lock(lock === 'exclusive', retry);
