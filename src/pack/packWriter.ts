@@ -54,9 +54,16 @@ export class PackWriter {
     this.file ??= (async () => {
       const path = LocalBackend.stageName(await this.backend.stageDir());
       const fh = await fs.open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
-      if (this.cipher) {
-        this.hasher.update(this.cipher.salt);
-        await fh.write(this.cipher.salt, 0, this.cipher.salt.length, 0);
+      try {
+        if (this.cipher) {
+          this.hasher.update(this.cipher.salt);
+          await fh.write(this.cipher.salt, 0, this.cipher.salt.length, 0);
+        }
+      } catch (e) {
+        // (disk full already at the salt: nothing staged may stay behind)
+        await fh.close().catch(() => undefined);
+        await fs.rm(path, { force: true }).catch(() => undefined);
+        throw e;
       }
       return { path, fh };
     })();
@@ -98,23 +105,30 @@ export class PackWriter {
     const { path, fh } = await this.open();
     let tail: Buffer;
     try {
-      await this.flushBatch(fh);
-      await Promise.all(this.writes);
-      const header = encodePackHeader(this.entries);
-      const storedHeader = this.cipher ? this.cipher.encryptAt(this.offset, header) : header;
-      const len = Buffer.alloc(HEADER_LENGTH_BYTES);
-      len.writeUInt32LE(storedHeader.length);
-      tail = Buffer.concat([storedHeader, len]);
-      this.hasher.update(tail);
-      await writeAt(fh, tail, this.offset);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      try {
+        await this.flushBatch(fh);
+        await Promise.all(this.writes);
+        const header = encodePackHeader(this.entries);
+        const storedHeader = this.cipher ? this.cipher.encryptAt(this.offset, header) : header;
+        const len = Buffer.alloc(HEADER_LENGTH_BYTES);
+        len.writeUInt32LE(storedHeader.length);
+        tail = Buffer.concat([storedHeader, len]);
+        this.hasher.update(tail);
+        await writeAt(fh, tail, this.offset);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const size = this.offset + tail.length;
+      const packId = asPackId(this.hasher.digestHex());
+      await this.backend.putFile(packObjectName(packId), path);
+      return { packId, entries: this.entries, size };
+    } catch (e) {
+      // A pack that cannot be finished (disk full) must not stay staged: on a full disk its bytes
+      // are what the user needs back. After a successful putFile the staged file is gone anyway.
+      await fs.rm(path, { force: true }).catch(() => undefined);
+      throw e;
     }
-    const size = this.offset + tail.length;
-    const packId = asPackId(this.hasher.digestHex());
-    await this.backend.putFile(packObjectName(packId), path);
-    return { packId, entries: this.entries, size };
   }
 
   /** Drop a staged pack that will not be finished (dry runs, failures). */

@@ -55,7 +55,7 @@ export function cacheFolderName(id: string, location: string): string {
 function cacheFailure(e: unknown, dir: string): unknown {
   if (e instanceof SnapError) return e;
   const why = (e as Error)?.message ?? String(e);
-  return new StorageError(`local cache ${dir}: ${why} (the cache folder may be deleted: it is rebuilt from the repository)`, dir, { cause: e });
+  return new StorageError(`local cache ${dir}: ${why} (a full or failing file system? the folder may be deleted at any time: it is rebuilt from the repository)`, dir, { cause: e });
 }
 
 export class Repository {
