@@ -12,10 +12,10 @@
 // since (prune, `repair index` dropping damaged blobs), the directory is walked in full, and every
 // unchanged file's chunks are looked up again before its content is reused.
 
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { openCacheEnv } from '../index/lmdbFile.js';
 import { ID_BYTES, type BlobId } from '../ids.js';
 import type { IdHasher } from '../crypto/idHasher.js';
 
@@ -50,9 +50,9 @@ export class DirCache {
     const epoch = hasher.hash(Buffer.from(`snap index epoch\0${indexEpoch}`)).subarray(0, EPOCH_BYTES);
     try {
       const dir = path.join(cacheDir, 'dirs');
-      mkdirSync(dir, { recursive: true });
-      // No fsync: a lost write only means a directory is walked in full next time.
-      const env = open({ path: dir, maxDbs: 2, compression: false, noSync: true, noMetaSync: true });
+      // No fsync: a lost write only means a directory is walked in full next time. A damaged
+      // environment is set aside (openCacheEnv): it would crash the process, and it is only a help.
+      const env = openCacheEnv(dir, { maxDbs: 2, compression: false, noSync: true, noMetaSync: true });
       const db = env.openDB<Buffer, Buffer>({ name: 'dirs', keyEncoding: 'binary', encoding: 'binary' });
       return new DirCache(env, db, hasher, salt, epoch);
     } catch {

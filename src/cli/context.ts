@@ -73,6 +73,7 @@ export class CliContext {
   async withRepo<T>(lock: LockMode, fn: (repo: Repository) => Promise<T>): Promise<T> {
     const repo = await this.openRepo();
     setWarningSource(() => repo.warnings);
+    repo.onNotice = (m) => this.warn(`snap: ${m}`);
     try {
       const retry = this.g.retryLock ? parseDuration(this.g.retryLock, '--retry-lock') : 0;
       const held = lock === 'none' ? undefined : await repo.lock(lock === 'exclusive', retry);

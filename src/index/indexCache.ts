@@ -11,12 +11,13 @@
 // fingerprints of create) knows then to look again.
 
 import { randomBytes } from 'node:crypto';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
 import { ID_BYTES, type BlobId, type BlobType } from '../ids.js';
 import type { Codec } from '../pack/codec.js';
 import type { IndexPack } from './indexFormat.js';
 import { RunFiles, sortedOffsets } from './runFiles.js';
 import { buildBeside } from './buildBeside.js';
+import { isLmdbDamage, openCacheEnv, setAside } from './lmdbFile.js';
 
 /** Entries per LMDB write transaction when applying index files: random keys need big batches. */
 const APPLY_BATCH_ENTRIES = 100_000;
@@ -38,6 +39,8 @@ export const BULK_MIN_FILES = 32;
 const RUN_RECORD_BYTES = ID_BYTES + VALUE_BYTES;
 const EMPTY = Buffer.alloc(0);
 type LoadIndexFile = (name: string) => Promise<IndexPack[]>;
+/** One line for the user (the CLI prints it): the cache was damaged and has been rebuilt. */
+export type CacheNotice = (message: string) => void;
 
 export interface CachedLocation {
   packId: string;
@@ -57,8 +60,12 @@ export class IndexCache {
     private readonly shadowed: Database<Buffer, Buffer>,
   ) {}
 
-  static open(dir: string, opts: { noSync?: boolean } = {}): IndexCache {
-    const env = open({ path: dir, maxDbs: 8, compression: false, ...(opts.noSync ? { noSync: true } : {}) });
+  /**
+   * Open (or create) the environment in `dir`. One that LMDB could not survive (lmdbFile.ts) is
+   * moved aside first and an empty one made, with a notice: the index files rebuild it.
+   */
+  static open(dir: string, opts: { noSync?: boolean; onNotice?: CacheNotice } = {}): IndexCache {
+    const env = openCacheEnv(dir, { maxDbs: 8, compression: false, ...(opts.noSync ? { noSync: true } : {}) }, (why, aside) => opts.onNotice?.(healedNotice(dir, why, aside)));
     const blobs = env.openDB<Buffer, Buffer>({ name: 'blobs', keyEncoding: 'binary', encoding: 'binary' });
     const files = env.openDB<number, string>({ name: 'files', keyEncoding: 'ordered-binary', encoding: 'msgpack' });
     const bySeq = env.openDB<Buffer, Buffer>({ name: 'by_seq', keyEncoding: 'binary', encoding: 'binary' });
@@ -91,8 +98,19 @@ export class IndexCache {
    * Open the cache in `dir` and bring it in step with the index files `present` (Repository.index()).
    * A cold cache with many files to apply is built in bulk first (BULK_MIN_FILES).
    */
-  static async openSynced(dir: string, present: string[], load: LoadIndexFile): Promise<IndexCache> {
-    let cache: IndexCache | undefined = IndexCache.open(dir);
+  static async openSynced(dir: string, present: string[], load: LoadIndexFile, onNotice?: CacheNotice): Promise<IndexCache> {
+    try {
+      return await IndexCache.openSyncedOnce(dir, present, load, onNotice);
+    } catch (e) {
+      // Damage the meta pages did not show, found by LMDB itself: start afresh once.
+      if (!isLmdbDamage(e)) throw e;
+      onNotice?.(healedNotice(dir, (e as Error).message, setAside(dir)));
+      return IndexCache.openSyncedOnce(dir, present, load, onNotice);
+    }
+  }
+
+  private static async openSyncedOnce(dir: string, present: string[], load: LoadIndexFile, onNotice?: CacheNotice): Promise<IndexCache> {
+    let cache: IndexCache | undefined = IndexCache.open(dir, { onNotice });
     try {
       if (present.length >= BULK_MIN_FILES && cache.files.getCount() === 0 && cache.blobs.getCount() === 0) {
         await cache.close();
@@ -349,6 +367,10 @@ export class IndexCache {
   async close(): Promise<void> {
     await this.env.close();
   }
+}
+
+function healedNotice(dir: string, why: string, aside: string): string {
+  return `the index cache ${dir} was damaged (${why}); set it aside (${aside}) and rebuilt it from the repository's index files`;
 }
 
 /** Key of a shadowed entry: blob id | file seq (big-endian, so one id's entries sort by seq). */

@@ -5,6 +5,7 @@
 
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { CACHE_DIR_MODE, CACHE_FILE_MODE } from './cacheFolder.js';
 
 const RUNS = 256;
 /** Bytes buffered per run before a write: 256 of them stay well under a few MB. */
@@ -19,7 +20,7 @@ export class RunFiles {
     private readonly dir: string,
     private readonly recordBytes: number,
   ) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: CACHE_DIR_MODE });
     const perBuffer = Math.max(1, Math.floor(RUN_BUFFER_BYTES / recordBytes)) * recordBytes;
     for (let i = 0; i < RUNS; i++) this.buffers.push(Buffer.allocUnsafe(perBuffer));
   }
@@ -43,7 +44,7 @@ export class RunFiles {
   private flush(run: number): void {
     const n = this.fill[run]!;
     if (n === 0) return;
-    this.fds[run] ??= openSync(path.join(this.dir, `run-${run}`), 'w');
+    this.fds[run] ??= openSync(path.join(this.dir, `run-${run}`), 'w', CACHE_FILE_MODE);
     writeSync(this.fds[run]!, this.buffers[run]!, 0, n);
     this.fill[run] = 0;
   }

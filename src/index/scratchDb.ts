@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { openCacheEnv } from './lmdbFile.js';
 
 const SCRATCH_PREFIX = 'scratch-';
 /** Writes held in memory before one LMDB transaction: random keys need big batches to be fast. */
@@ -23,7 +24,7 @@ export class ScratchDb {
   static open(cacheDir: string, purpose: string): ScratchDb {
     removeLeftovers(cacheDir);
     const dir = path.join(cacheDir, `${SCRATCH_PREFIX}${process.pid}-${purpose}-${randomBytes(4).toString('hex')}`);
-    const env = open({ path: dir, maxDbs: 16, compression: false, noSync: true, noMetaSync: true });
+    const env = openCacheEnv(dir, { maxDbs: 16, compression: false, noSync: true, noMetaSync: true });
     return new ScratchDb(dir, env);
   }
 

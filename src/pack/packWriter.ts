@@ -53,9 +53,15 @@ export class PackWriter {
     this.file ??= (async () => {
       const staged = await this.backend.stage();
       const fh = staged.handle;
-      if (this.cipher) {
-        this.hasher.update(this.cipher.salt);
-        await fh.write(this.cipher.salt, 0, this.cipher.salt.length, 0);
+      try {
+        if (this.cipher) {
+          this.hasher.update(this.cipher.salt);
+          await fh.write(this.cipher.salt, 0, this.cipher.salt.length, 0);
+        }
+      } catch (e) {
+        // (disk full already at the salt: nothing staged may stay behind)
+        await staged.discard().catch(() => undefined);
+        throw e;
       }
       return { staged, fh };
     })();
@@ -107,14 +113,16 @@ export class PackWriter {
       this.hasher.update(tail);
       await writeAt(fh, tail, this.offset);
       await fh.sync();
+      const size = this.offset + tail.length;
+      const packId = asPackId(this.hasher.digestHex());
+      await staged.store(packObjectName(packId));
+      return { packId, entries: this.entries, size };
     } catch (e) {
+      // A pack that cannot be finished (disk full) must not stay staged: on a full disk its bytes
+      // are what the user needs back. After a successful store the staged file is gone anyway.
       await staged.discard().catch(() => undefined);
       throw e;
     }
-    const size = this.offset + tail.length;
-    const packId = asPackId(this.hasher.digestHex());
-    await staged.store(packObjectName(packId));
-    return { packId, entries: this.entries, size };
   }
 
   /** Drop a staged pack that will not be finished (dry runs, failures). */

@@ -6,6 +6,7 @@
 import { BlobType, type BlobId } from '../ids.js';
 import { encodeBlob } from '../pack/codec.js';
 import { PackWriter } from '../pack/packWriter.js';
+import { packObjectName } from '../pack/packFormat.js';
 import { crashPoint } from './crashPoint.js';
 import { Limiter } from './limiter.js';
 import { randomInt } from 'node:crypto';
@@ -161,7 +162,14 @@ export class BlobSaver {
     await this.queueIndexWrite();
   }
 
-  /** After a failure: remove the staged packs that will never be finished. */
+  /**
+   * After a failure: remove the staged packs that will never be finished, and (encrypted
+   * repositories) the finished packs of this run that no index file names yet. Those are this run's
+   * alone: no other process can know them (a pack's name hashes its random salt), so removing them
+   * is taking back its own staging, and on a full disk it is the space the user needs. An
+   * unencrypted pack's name is its content's hash, which another writer could share: those stay
+   * for prune. Packs handed to an index write are never removed (the index may be durable).
+   */
   async abort(): Promise<void> {
     // Files still being read (an interrupt reaches each at its next chunk) may queue blobs after
     // this: they add nothing, so no pack is staged after the discard below.
@@ -169,6 +177,11 @@ export class BlobSaver {
     await this.compressions.idle();
     await this.packSlots.idle();
     for (const list of Object.values(this.writers)) for (const w of list) await w.discard().catch(() => undefined);
+    await this.indexChain.catch(() => undefined);
+    if (this.dryRun || !this.repo.crypt.encrypted) return;
+    const orphans = this.unindexed;
+    this.unindexed = [];
+    for (const p of orphans) await this.repo.backend.remove(packObjectName(p.packId)).catch(() => undefined);
   }
 
   private throwIfFailed(): void {

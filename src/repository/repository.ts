@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import type { Backend } from '../backend/backend.js';
 import { IdHasher, objectName, deriveGearBytes } from '../crypto/index.js';
 import { STANDARD_GEAR, gearFromBytes } from '../chunker/index.js';
-import { IntegrityError, NotFoundError, UnsupportedFormatError } from '../errors.js';
+import { IntegrityError, NotFoundError, SnapError, StorageError, UnsupportedFormatError } from '../errors.js';
 import { asSnapshotId, type BlobId, type SnapshotId } from '../ids.js';
 import type { IndexCache, CachedLocation } from '../index/indexCache.js';
 import { decodeIndex, encodeIndex, type IndexPack } from '../index/indexFormat.js';
+import { CACHE_DIR_MODE, privateDir } from '../index/cacheFolder.js';
 import { readBlobAt } from '../pack/packReader.js';
 import type { RepoConfig } from './config.js';
 import type { Crypt } from './crypt.js';
@@ -69,6 +70,13 @@ export function cacheFolderName(id: string, location: string): string {
   return `${id}-${createHash('sha256').update(canonical).digest('hex').slice(0, LOCATION_HASH_HEX)}`;
 }
 
+/** An LMDB or file-system failure of the local cache, as an error that names the folder. */
+function cacheFailure(e: unknown, dir: string): unknown {
+  if (e instanceof SnapError) return e;
+  const why = (e as Error)?.message ?? String(e);
+  return new StorageError(`local cache ${dir}: ${why} (a full or failing file system? the folder may be deleted at any time: it is rebuilt from the repository)`, dir, { cause: e });
+}
+
 export class Repository {
   readonly idHasher: IdHasher;
   readonly gear: BigUint64Array;
@@ -78,6 +86,12 @@ export class Repository {
   private cacheFolder: string | undefined;
   /** What commands on this repository skipped, in order, without repeats (see RepoWarning). */
   readonly warnings: RepoWarning[] = [];
+  /**
+   * Where one-line notices go (the cache was damaged and rebuilt, ...): the CLI prints them. Until
+   * it is set they are kept in `notices`.
+   */
+  onNotice: ((message: string) => void) | undefined;
+  readonly notices: string[] = [];
   /** The key file that opened the repository (encrypted repositories). */
   keyId: string | undefined;
 
@@ -103,8 +117,12 @@ export class Repository {
    * against blobs only the other holds.
    */
   get cacheDir(): string {
-    this.cacheFolder ??= path.join(this.cacheRoot, cacheFolderName(this.config.id, this.backend.location));
-    mkdirSync(this.cacheFolder, { recursive: true });
+    if (!this.cacheFolder) {
+      // The root is made private when snap makes it; the repository's folder always is (0700,
+      // whatever the umask): it holds the size and place of every blob.
+      mkdirSync(this.cacheRoot, { recursive: true, mode: CACHE_DIR_MODE });
+      this.cacheFolder = privateDir(path.join(this.cacheRoot, cacheFolderName(this.config.id, this.backend.location)));
+    }
     return this.cacheFolder;
   }
 
@@ -114,12 +132,13 @@ export class Repository {
     this.indexOpening ??= (async () => {
       // lmdb is loaded on first use: commands that never need the index (list, log, key) skip it.
       let cache: IndexCache;
+      const dir = path.join(this.cacheDir, 'index');
       try {
         const { IndexCache } = await import('../index/indexCache.js');
-        cache = await IndexCache.openSynced(path.join(this.cacheDir, 'index'), await this.listIndexFiles(), (name) => this.loadIndexFile(name));
+        cache = await IndexCache.openSynced(dir, await this.listIndexFiles(), (name) => this.loadIndexFile(name), (m) => this.notice(m));
       } catch (e) {
         this.indexOpening = undefined;
-        throw e;
+        throw cacheFailure(e, dir);
       }
       this.indexCache = cache;
       return cache;
@@ -142,8 +161,18 @@ export class Repository {
     const stored = this.crypt.seal('index', encodeIndex(packs));
     const name = objectName(stored);
     await this.backend.put(`index/${name}`, stored);
-    (await this.index()).applyFiles([{ name, packs }]);
+    const cache = await this.index();
+    try {
+      cache.applyFiles([{ name, packs }]);
+    } catch (e) {
+      throw cacheFailure(e, path.join(this.cacheDir, 'index'));
+    }
     return name;
+  }
+
+  notice(message: string): void {
+    if (this.onNotice) this.onNotice(message);
+    else this.notices.push(message);
   }
 
   async lookup(id: BlobId): Promise<CachedLocation | undefined> {

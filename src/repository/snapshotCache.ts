@@ -70,7 +70,7 @@ function writeCache(file: string, records: Snapshot[], seal: CacheSeal): void {
   const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(tmp, seal.seal(Buffer.from(JSON.stringify({ version: CACHE_VERSION, records }))));
+    writeFileSync(tmp, seal.seal(Buffer.from(JSON.stringify({ version: CACHE_VERSION, records }))), { mode: 0o600 }); // the cache is private
     renameSync(tmp, file);
   } catch {
     rmSync(tmp, { force: true });

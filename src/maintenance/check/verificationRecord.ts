@@ -5,7 +5,8 @@
 // Losing it (a deleted cache) only means every pack counts as never verified.
 
 import path from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { openCacheEnv } from '../../index/lmdbFile.js';
 
 const TIME_BYTES = 8;
 
@@ -16,7 +17,8 @@ export class VerificationRecord {
   ) {}
 
   static open(cacheDir: string): VerificationRecord {
-    const env = open({ path: path.join(cacheDir, 'verified'), maxDbs: 2, compression: false });
+    // A damaged record is set aside (it would crash the process): packs then count as never verified.
+    const env = openCacheEnv(path.join(cacheDir, 'verified'), { maxDbs: 2, compression: false });
     return new VerificationRecord(env, env.openDB<Buffer, Buffer>({ name: 'packs', keyEncoding: 'binary', encoding: 'binary' }));
   }
 

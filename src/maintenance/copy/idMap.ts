@@ -6,7 +6,8 @@
 // damaged page reads as a miss, never as a wrong id (a wrong id would pass restore's own hash check).
 
 import path from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { openCacheEnv } from '../../index/lmdbFile.js';
 import { blake3 } from '@napi-rs/blake-hash';
 import { ID_BYTES, type BlobId } from '../../ids.js';
 
@@ -26,7 +27,7 @@ export class IdMap {
 
   /** Opens (creating) the map kept under `sourceCacheDir` for the target repository `targetId`. */
   static open(sourceCacheDir: string, targetId: string): IdMap {
-    const env = open({ path: path.join(sourceCacheDir, 'copy', targetId), maxDbs: 4, compression: false });
+    const env = openCacheEnv(path.join(sourceCacheDir, 'copy', targetId), { maxDbs: 4, compression: false });
     const opts = { keyEncoding: 'binary', encoding: 'binary' } as const;
     return new IdMap(env, env.openDB<Buffer, Buffer>({ name: 'data', ...opts }), env.openDB<Buffer, Buffer>({ name: 'trees', ...opts }));
   }
