@@ -3,7 +3,7 @@
 // restore spawns (mkfifo, mknod) get no password or credential variables (issue 15, item 12).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Sandbox } from './helpers.js';
@@ -36,6 +36,19 @@ describe('restore and dump, smaller items', () => {
     expect(doc.failed_files).toEqual([]);
   });
 
+  it('--delete into an existing tree leaves the files still being written alone (600 files, batches in flight)', () => {
+    const many = sb.path('many');
+    mkdirSync(many);
+    for (let i = 0; i < 600; i++) writeFileSync(path.join(many, `f${i}`), `file ${i}`);
+    sb.ok(['create', many]);
+    const out = sb.path('out-delete');
+    sb.ok(['restore', 'latest', out]);
+    writeFileSync(path.join(out, many, 'extra'), 'not in the snapshot');
+    const doc = sb.json(['restore', 'latest', out, '--delete']);
+    expect(doc.files).toBe(600);
+    expect(readdirSync(path.join(out, many)).sort()).toEqual(readdirSync(many).sort());
+  });
+
   it('mkfifo is run without the password and credential variables', () => {
     const bin = sb.path('fakebin');
     const envDump = sb.path('helper-env.txt');
@@ -44,7 +57,7 @@ describe('restore and dump, smaller items', () => {
     writeFileSync(path.join(bin, 'mkfifo'), `#!/bin/sh\nenv > '${envDump}'\nexec '${real}' "$@"\n`);
     chmodSync(path.join(bin, 'mkfifo'), 0o755);
     const out = sb.path('out-env');
-    sb.ok(['restore', 'latest', out], {
+    sb.ok(['restore', 'latest', out, '--path', src], {
       env: { PATH: `${bin}:${process.env.PATH}`, SNAP_NEW_PASSWORD: 'new-secret', SNAP_TO_PASSWORD: 'to-secret', AWS_SECRET_ACCESS_KEY: 'aws-secret' },
     });
     expect(lstatSync(path.join(out, src, 'pipe')).isFIFO()).toBe(true);
