@@ -24,6 +24,7 @@ import { makeSelection, type Selection } from './selection.js';
 import { isSpecialFile, sanitizeEntry, type UntrustedOptions } from './untrusted.js';
 import { finishDir, type Deferred } from './secondPass.js';
 import { WalkBudget, WalkBudgetError } from './walkBudget.js';
+import { deleteExtra, shouldOverwrite } from './existingTarget.js';
 
 /** Files of one directory restored at once. */
 const ENTRY_CONCURRENCY = 8;
@@ -325,24 +326,4 @@ function queueSmallFile(st: RestoreState, e: TreeEntry, target: Buffer, rel: str
   const chown = st.owner && needsChown(uid, gid, dir, st.euid, st.egid);
   const chmod = needsChmod(e.mode, st.umask, dir);
   return st.batches.add({ target, rel, entry: e, chunks, uid, gid, chown, chmod });
-}
-
-function shouldOverwrite(mode: string, e: TreeEntry, existing: import('node:fs').BigIntStats): boolean {
-  switch (mode) {
-    case 'never':
-      return false;
-    case 'if-newer':
-      return e.mtimeNs > existing.mtimeNs;
-    case 'if-changed':
-      // Same type, size and mtime (to the µs that restore can set) counts as unchanged.
-      return !(existing.isFile() && e.type === EntryType.File && existing.size === e.size && existing.mtimeNs / 1000n === e.mtimeNs / 1000n);
-    default:
-      return true;
-  }
-}
-
-async function deleteExtra(dir: Buffer, keep: Set<string>): Promise<void> {
-  for (const name of await fs.readdir(dir, { encoding: 'buffer' })) {
-    if (!keep.has(name.toString('latin1'))) await fs.rm(Buffer.concat([dir, Buffer.from('/'), name]) as unknown as string, { recursive: true, force: true });
-  }
 }

@@ -13,7 +13,10 @@ export const TEMP_PREFIX = '.snap-restore-';
 /** Create only, never follow a link, never reuse what is there. */
 export const CREATE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 
-const tag = `${TEMP_PREFIX}${randomBytes(4).toString('hex')}${threadId.toString(36)}-`;
+/** Every thread of this process shares this start (the pid), so the restore can tell its own files in
+ * flight from what an earlier, killed restore left (which `--delete` removes). */
+export const PROCESS_TEMP_PREFIX = `${TEMP_PREFIX}${process.pid.toString(36)}-`;
+const tag = `${PROCESS_TEMP_PREFIX}${randomBytes(4).toString('hex')}${threadId.toString(36)}-`;
 let counter = 0;
 const SLASH = 0x2f;
 

@@ -11,6 +11,7 @@ import type { Repository } from '../repository/repository.js';
 import type { Snapshot } from '../repository/snapshotRecord.js';
 import { EntryType, type TreeEntry } from '../tree/index.js';
 import { findEntry, treeEntries } from './findEntry.js';
+import { WalkBudget } from './walkBudget.js';
 import { verifyFile } from './verifyRestored.js';
 import { compareMetadata } from './verify/compareMetadata.js';
 import type { VerifyDifference, VerifyResult } from './verify/types.js';
@@ -37,6 +38,7 @@ export function defaultVerifyPath(snapshot: Snapshot): string {
 
 export async function verifyDir(repo: Repository, snapshot: Snapshot, subpath: string | undefined, dir: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const root = await findEntry(repo, snapshot, subpath ?? defaultVerifyPath(snapshot));
+  const budget = WalkBudget.of(snapshot);
   const owner = opts.owner ?? process.getuid?.() === 0;
   const differences: VerifyDifference[] = [];
   let checked = 0;
@@ -102,7 +104,7 @@ export async function verifyDir(repo: Repository, snapshot: Snapshot, subpath: s
     let i = 0;
     const extra = (name: Buffer) => differences.push({ path: `${rel}/${name.toString()}`, kind: 'extra', detail: 'not in the snapshot' });
     if (d.subtree) {
-      for await (const e of treeEntries(repo, d.subtree)) {
+      for await (const e of treeEntries(repo, d.subtree, budget)) {
         while (i < onDisk.length && Buffer.compare(onDisk[i]!, e.name) < 0) extra(onDisk[i++]!);
         if (i < onDisk.length && onDisk[i]!.equals(e.name)) i++;
         await compare(e, Buffer.concat([p, SLASH, e.name]), `${rel}/${e.name.toString()}`);

@@ -10,8 +10,11 @@ import type { Snapshot } from '../repository/snapshotRecord.js';
 import { EntryType, type TreeEntry } from '../tree/index.js';
 
 /** Directories a walk may see beyond the summary's count: the ones above each backed-up path (made
- * by create around the paths, not counted by it), plus a margin. */
-const DIR_SLACK = 16;
+ * by create around the paths) and the empty ones create stores for mount points it does not cross
+ * (--one-file-system), neither counted by it; plus this margin and a share of the count. Amplification
+ * is exponential, so a margin this size still stops it after a few levels. */
+const DIR_SLACK = 256;
+const DIR_SLACK_SHARE = 100;
 
 /** A walk past what the snapshot says it holds: its trees repeat (damaged or forged repository). */
 export class WalkBudgetError extends IntegrityError {}
@@ -26,6 +29,7 @@ export class WalkBudget {
   private constructor(
     private readonly snapshotId: string,
     private readonly maxFiles: number,
+    private readonly recordedDirs: number,
     private readonly maxDirs: number,
     private readonly maxBytes: bigint,
   ) {}
@@ -39,13 +43,13 @@ export class WalkBudget {
     const bytes = count(s.total_bytes);
     if (files === undefined || dirs === undefined || bytes === undefined) return undefined;
     const above = snapshot.paths.reduce((n, p) => n + p.split('/').filter(Boolean).length, 0);
-    return new WalkBudget(snapshot.id.slice(0, 8), files, dirs + above + DIR_SLACK, BigInt(bytes));
+    return new WalkBudget(snapshot.id.slice(0, 8), files, dirs, dirs + above + DIR_SLACK + Math.ceil(dirs / DIR_SLACK_SHARE), BigInt(bytes));
   }
 
   /** Counts one entry of the walk; throws WalkBudgetError past the bound. */
   take(e: TreeEntry): void {
     if (e.type === EntryType.Dir) {
-      if (++this.dirs > this.maxDirs) this.exceeded(`${this.dirs} directories`, `${this.maxDirs - DIR_SLACK}`);
+      if (++this.dirs > this.maxDirs) this.exceeded(`${this.dirs} directories`, `${this.recordedDirs}`);
     } else if (e.type === EntryType.File) {
       if (++this.files > this.maxFiles) this.exceeded(`${this.files} files`, `${this.maxFiles}`);
       this.bytes += e.size;

@@ -109,8 +109,20 @@ export function createSpecial(path: Buffer, e: TreeEntry): string | undefined {
   return undefined;
 }
 
+/** PATH for the helpers when the process has none. */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The helpers' whole environment: the search path and a fixed locale, nothing else. Whatever else the
+ * process was given (SNAP_PASSWORD, SNAP_PASSWORD_FILE, SNAP_PASSWORD_COMMAND, SNAP_NEW_PASSWORD,
+ * cloud credentials) is none of their business.
+ */
+function helperEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH || DEFAULT_PATH, LC_ALL: 'C' };
+}
+
 function run(cmd: string, argv: string[], path: Buffer, dirFd?: number): void {
-  const r = spawnSync(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe', ...(dirFd === undefined ? [] : [dirFd])] });
+  const r = spawnSync(cmd, argv, { env: helperEnv(), stdio: ['ignore', 'ignore', 'pipe', ...(dirFd === undefined ? [] : [dirFd])] });
   if (r.error) throw new StorageError(`cannot run ${cmd} for ${showPath(path)}: ${r.error.message}`, path.toString(), { cause: r.error });
   if (r.status !== 0) {
     throw new StorageError(`${cmd} failed for ${showPath(path)}: ${r.stderr.toString().trim() || `exit ${r.status}`}`, path.toString());

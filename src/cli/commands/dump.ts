@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { EntryType } from '../../tree/index.js';
 import { findEntry } from '../../restorer/findEntry.js';
 import { fileChunks } from '../../restorer/writeFile.js';
-import { selectSnapshot } from '../../repository/selectSnapshot.js';
+import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
 import type { CliContext } from '../context.js';
 import { collect, type Run } from './index.js';
 
@@ -11,8 +11,8 @@ export function registerDump(program: Command, run: Run): void {
   program
     .command('dump')
     .description("write one file's content to stdout")
-    .argument('<snapshot>', 'snapshot selector')
-    .argument('<path>', 'path of the file inside the snapshot')
+    .argument('<snapshot>', 'snapshot selector, optionally with :<dir> (then <path> is inside that directory)')
+    .argument('<path>', 'path of the file inside the snapshot (or inside <dir>)')
     .option('--host <host>', 'narrow `latest` to this host', collect)
     .option('--tag <tag>', 'narrow `latest` to this tag', collect)
     .option('--path <path>', 'narrow `latest` to this path', collect)
@@ -20,8 +20,9 @@ export function registerDump(program: Command, run: Run): void {
       if (ctx.json) throw new InvalidArgumentError('dump writes raw bytes; --json is not available');
       const o = opts as { host?: string[]; tag?: string[]; path?: string[] };
       await ctx.withRepo('shared', async (repo) => {
-        const snap = await selectSnapshot(repo, selector as string, { hosts: o.host, tags: o.tag, paths: o.path });
-        const e = await findEntry(repo, snap, filePath as string);
+        const { snapshot: sel, subpath } = splitSelector(selector as string);
+        const snap = await selectSnapshot(repo, sel, { hosts: o.host, tags: o.tag, paths: o.path });
+        const e = await findEntry(repo, snap, subpath ? `${subpath.replace(/\/+$/, '')}/${(filePath as string).replace(/^\/+/, '')}` : (filePath as string));
         if (e.type !== EntryType.File) throw new InvalidArgumentError(`dump: ${filePath as string} is not a regular file`);
         for await (const { data } of fileChunks(repo, e)) {
           if (!process.stdout.write(data)) await new Promise((r) => process.stdout.once('drain', r));

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EntryType, type TreeEntry } from '../../tree/index.js';
 import { findEntry, treeEntries } from '../../restorer/findEntry.js';
+import { WalkBudget } from '../../restorer/walkBudget.js';
 import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
 import type { Repository } from '../../repository/repository.js';
 import { displayName, isUtf8, localTime } from '../output.js';
@@ -39,12 +40,12 @@ export function entryJson(e: TreeEntry, path: Buffer): Record<string, unknown> {
 }
 
 /** Walk entries under a directory entry, depth first, yielding each with its path. */
-export async function* walkEntries(repo: Repository, dir: TreeEntry, prefix: Buffer, recursive: boolean): AsyncGenerator<{ e: TreeEntry; path: Buffer }> {
+export async function* walkEntries(repo: Repository, dir: TreeEntry, prefix: Buffer, recursive: boolean, budget?: WalkBudget): AsyncGenerator<{ e: TreeEntry; path: Buffer }> {
   if (dir.type !== EntryType.Dir || !dir.subtree) return;
-  for await (const e of treeEntries(repo, dir.subtree)) {
+  for await (const e of treeEntries(repo, dir.subtree, budget)) {
     const path = Buffer.concat([prefix, Buffer.from('/'), e.name]);
     yield { e, path };
-    if (recursive && e.type === EntryType.Dir) yield* walkEntries(repo, e, path, true);
+    if (recursive && e.type === EntryType.Dir) yield* walkEntries(repo, e, path, true, budget);
   }
 }
 
@@ -64,7 +65,7 @@ export function registerLs(program: Command, run: Run): void {
         const snap = await selectSnapshot(repo, sel, { hosts: o.host, tags: o.tag, paths: o.path });
         const start = await findEntry(repo, snap, subpath);
         const prefix = Buffer.from((subpath ?? '').replace(/\/+$/, ''));
-        const items = start.type === EntryType.Dir ? walkEntries(repo, start, prefix, Boolean(o.recursive)) : single(start, prefix);
+        const items = start.type === EntryType.Dir ? walkEntries(repo, start, prefix, Boolean(o.recursive), WalkBudget.of(snap)) : single(start, prefix);
         if (ctx.json) {
           // Streamed: one array, written element by element, so huge trees need no memory.
           process.stdout.write('[');
