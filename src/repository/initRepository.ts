@@ -3,11 +3,13 @@
 import type { Backend } from '../backend/backend.js';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js';
 import { DEFAULT_KDF, generateKeyMaterial, type KdfParams, type KeyMaterial } from '../crypto/index.js';
-import { RepositoryExistsError } from '../errors.js';
+import { InvalidArgumentError, RepositoryExistsError } from '../errors.js';
 import { DEFAULT_COMPRESSION, type CompressionConfig } from '../pack/codec.js';
-import { DEFAULT_PACK_SIZE, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, newRepoId, type RepoConfig } from './config.js';
+import { configProblem, DEFAULT_PACK_SIZE, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, newRepoId, type RepoConfig } from './config.js';
 import { Crypt } from './crypt.js';
 import { addKey } from './keys.js';
+import { defaultCacheDir } from './repository.js';
+import { writeTrust } from './trustStore.js';
 
 export interface InitOptions {
   encryption: 'aes-256-gcm' | 'none';
@@ -18,6 +20,8 @@ export interface InitOptions {
   packSize?: number;
   /** init --from-repo: take the chunker parameters and the id and chunker keys of another repository. */
   from?: { config: RepoConfig; keys: KeyMaterial | undefined };
+  /** The cache base: the new repository's trust record goes there (trustStore.ts). */
+  cacheDir?: string;
 }
 
 export async function initRepository(backend: Backend, opts: InitOptions): Promise<RepoConfig> {
@@ -36,6 +40,9 @@ export async function initRepository(backend: Backend, opts: InitOptions): Promi
     chunker: { ...chunker, gear: encrypted ? 'keyed' : 'standard' },
     pack_size: opts.packSize ?? DEFAULT_PACK_SIZE,
   };
+  // The same checks a reader applies (config.ts): init never writes a config that could not be opened.
+  const problem = configProblem(config as unknown as Record<string, unknown>);
+  if (problem) throw new InvalidArgumentError(`init: ${problem}`);
   let keys: KeyMaterial | undefined;
   if (encrypted) {
     if (!opts.password) throw new Error('initRepository: an encrypted repository needs a password');
@@ -45,7 +52,16 @@ export async function initRepository(backend: Backend, opts: InitOptions): Promi
   }
   await backend.create();
   // Keys first, config last: a repository is only a repository once its config exists.
-  if (keys) await addKey(backend, keys, opts.password!, opts.kdf ?? DEFAULT_KDF);
+  const keyId = keys ? await addKey(backend, keys, opts.password!, opts.kdf ?? DEFAULT_KDF) : undefined;
   await backend.put('config', new Crypt(keys).seal('config', encodeConfig(config)));
+  // This client now knows the location: encrypted or not, its id, its key (docs/crypto.md §8).
+  writeTrust(opts.cacheDir ?? defaultCacheDir(), {
+    version: 1,
+    location: backend.location,
+    encrypted,
+    id: config.id,
+    key_ids: keyId ? [keyId] : [],
+    last_key: keyId ?? null,
+  });
   return config;
 }

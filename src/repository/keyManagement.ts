@@ -9,6 +9,12 @@ import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { addKey, listKeyNames } from './keys.js';
 import type { Repository } from './repository.js';
 import type { KeyMaterial } from '../crypto/index.js';
+import { rememberTrust } from './trustStore.js';
+
+/** The trust record follows key changes: the new key is the hint for the next open. */
+async function refreshTrust(repo: Repository): Promise<void> {
+  rememberTrust(repo, await listKeyNames(repo.backend, repo.warn));
+}
 
 /** Shortest key id prefix accepted by `key remove` (as for snapshots). */
 export const MIN_KEY_PREFIX = 4;
@@ -34,7 +40,7 @@ function keysOf(repo: Repository): KeyMaterial {
 /** Every key file, oldest first, with its unencrypted header. */
 export async function listKeys(repo: Repository): Promise<KeyInfo[]> {
   keysOf(repo);
-  const names = await listKeyNames(repo.backend);
+  const names = await listKeyNames(repo.backend, repo.warn);
   const out = await Promise.all(
     names.map(async (id) => {
       const meta = readKeyFileMeta(await repo.backend.get(`keys/${id}`));
@@ -71,6 +77,7 @@ export function refuseKeyRemoval(names: string[], current: string | undefined, t
 export async function addRepositoryKey(repo: Repository, password: Buffer, kdf: KdfParams): Promise<string> {
   const keys = keysOf(repo);
   const id = await addKey(repo.backend, keys, password, kdf);
+  await refreshTrust(repo);
   await repo.log({ operation: 'key add', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
   return id;
 }
@@ -78,11 +85,12 @@ export async function addRepositoryKey(repo: Repository, password: Buffer, kdf: 
 /** Removes a key file given by id or unique prefix; returns the full id. */
 export async function removeRepositoryKey(repo: Repository, selector: string): Promise<string> {
   keysOf(repo);
-  const names = await listKeyNames(repo.backend);
+  const names = await listKeyNames(repo.backend, repo.warn);
   const id = resolveKeyId(names, selector);
   const why = refuseKeyRemoval(names, repo.keyId, id);
   if (why) throw new InvalidArgumentError(why);
   await repo.backend.remove(`keys/${id}`);
+  await refreshTrust(repo);
   await repo.log({ operation: 'key remove', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
   return id;
 }
@@ -99,6 +107,7 @@ export async function changePassword(repo: Repository, password: Buffer, kdf: Kd
   const keyId = await addKey(repo.backend, keys, password, kdf);
   await repo.backend.remove(`keys/${old}`);
   repo.keyId = keyId;
+  await refreshTrust(repo);
   await repo.log({ operation: 'key passwd', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
   return { keyId, removed: old };
 }

@@ -19,6 +19,7 @@ import { decodeSnapshot, encodeSnapshot, type Snapshot, type SnapshotRecord } fr
 import { appendLog, type LogEntry } from './auditLog.js';
 import { listSnapshotsCached } from './snapshotCache.js';
 import { crashPoint } from './crashPoint.js';
+import { listObjectIds } from './objectNames.js';
 
 /** Tree blobs kept decoded in memory while walking (directories are revisited by ls, diff, restore). */
 const TREE_CACHE_ENTRIES = 512;
@@ -36,6 +37,9 @@ export class Repository {
   private indexOpening: Promise<IndexCache> | undefined;
   /** The key file that opened the repository (encrypted repositories). */
   keyId: string | undefined;
+  /** Where warnings about what storage holds go (stray object names); the core never prints. */
+  onWarning: ((message: string) => void) | undefined;
+  private readonly warned = new Set<string>();
 
   constructor(
     readonly backend: Backend,
@@ -78,8 +82,16 @@ export class Repository {
     return this.indexOpening;
   }
 
-  async listIndexFiles(): Promise<string[]> {
-    return (await this.backend.list('index/')).map((n) => n.slice('index/'.length));
+  /** Each warning once per process: listings are repeated within one command. */
+  warn = (message: string): void => {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.onWarning?.(message);
+  };
+
+  /** Index file ids; names that are not ids are ignored with a warning (objectNames.ts). */
+  listIndexFiles(): Promise<string[]> {
+    return listObjectIds(this.backend, 'index', this.warn);
   }
 
   async loadIndexFile(name: string): Promise<IndexPack[]> {
@@ -131,7 +143,7 @@ export class Repository {
   };
 
   async listSnapshotIds(): Promise<SnapshotId[]> {
-    return (await this.backend.list('snapshots/')).map((n) => asSnapshotId(n.slice('snapshots/'.length)));
+    return (await listObjectIds(this.backend, 'snapshots', this.warn)).map(asSnapshotId);
   }
 
   async loadSnapshot(id: SnapshotId): Promise<Snapshot> {
