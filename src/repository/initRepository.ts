@@ -50,18 +50,15 @@ export async function initRepository(backend: Backend, opts: InitOptions): Promi
     // Sharing the id and chunker keys makes the same file give the same blobs in both repositories.
     keys = opts.from?.keys ? { masterKey: fresh.masterKey, idKey: opts.from.keys.idKey, chunkerKey: opts.from.keys.chunkerKey } : fresh;
   }
+  // This client knows the location from now on: encrypted or not, its id, its key (docs/crypto.md §8).
+  // Written first too, so that a cache that cannot take it fails init before anything is created.
+  const cacheRoot = opts.cacheDir ?? defaultCacheDir();
+  const trust = { version: 1 as const, location: backend.location, encrypted, id: config.id, key_ids: [] as string[], last_key: null as string | null };
+  writeTrust(cacheRoot, trust);
   await backend.create();
   // Keys first, config last: a repository is only a repository once its config exists.
   const keyId = keys ? await addKey(backend, keys, opts.password!, opts.kdf ?? DEFAULT_KDF) : undefined;
   await backend.put('config', new Crypt(keys).seal('config', encodeConfig(config)));
-  // This client now knows the location: encrypted or not, its id, its key (docs/crypto.md §8).
-  writeTrust(opts.cacheDir ?? defaultCacheDir(), {
-    version: 1,
-    location: backend.location,
-    encrypted,
-    id: config.id,
-    key_ids: keyId ? [keyId] : [],
-    last_key: keyId ?? null,
-  });
+  if (keyId) writeTrust(cacheRoot, { ...trust, key_ids: [keyId], last_key: keyId }, trust);
   return config;
 }

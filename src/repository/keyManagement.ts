@@ -5,7 +5,7 @@
 // the last key never can: without it nothing in the repository could be read again.
 
 import { readKeyFileMeta, type KdfParams } from '../crypto/index.js';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { IntegrityError, InvalidArgumentError, NotFoundError, UnsupportedFormatError } from '../errors.js';
 import { addKey, listKeyNames } from './keys.js';
 import type { Repository } from './repository.js';
 import type { KeyMaterial } from '../crypto/index.js';
@@ -41,12 +41,23 @@ function keysOf(repo: Repository): KeyMaterial {
 export async function listKeys(repo: Repository): Promise<KeyInfo[]> {
   keysOf(repo);
   const names = await listKeyNames(repo.backend, repo.warn);
-  const out = await Promise.all(
-    names.map(async (id) => {
-      const meta = readKeyFileMeta(await repo.backend.get(`keys/${id}`));
+  const rows = await Promise.all(
+    names.map(async (id): Promise<KeyInfo | undefined> => {
+      let meta;
+      try {
+        meta = readKeyFileMeta(await repo.backend.get(`keys/${id}`));
+      } catch (e) {
+        // A forged or damaged key file does not hide the others; it is named so it can be removed.
+        if (e instanceof IntegrityError || e instanceof UnsupportedFormatError) {
+          repo.warn(`key file keys/${id} is not listed: ${e.message}`);
+          return undefined;
+        }
+        throw e;
+      }
       return { id, current: id === repo.keyId, username: meta.username, hostname: meta.hostname, created: meta.created, kdf: meta.kdf };
     }),
   );
+  const out = rows.filter((r): r is KeyInfo => r !== undefined);
   return out.sort((a, b) => Date.parse(a.created) - Date.parse(b.created) || a.id.localeCompare(b.id));
 }
 

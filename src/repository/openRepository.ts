@@ -105,7 +105,12 @@ export async function openOn(backend: Backend, opts: OpenRepositoryOptions): Pro
     );
   }
   const repo = newRepository(backend, config, crypt, cacheRoot, unlocked.keyId, opts);
-  rememberTrust(repo, keyNames, trust);
+  try {
+    rememberTrust(repo, keyNames, trust);
+  } catch (e) {
+    // The repository is authenticated; only the record for next time is lost (a read-only cache).
+    opts.onWarning?.(`could not write the trust record ${file}: ${(e as Error).message}`);
+  }
   return repo;
 }
 

@@ -75,6 +75,15 @@ describe('key opening', () => {
     ]);
   });
 
+  it('`key list` shows the real key and names each forged one in a warning, instead of failing', () => {
+    const r = sb.run(['key', 'list', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as Array<{ id: string; current: boolean }>;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.current).toBe(true);
+    for (const name of forged) expect(r.stderr).toContain(`key file keys/${name} is not listed: malformed key file`);
+  });
+
   it('key files whose names are not hex, or do not match their content, are ignored with a warning', () => {
     writeFileSync(path.join(sb.repo, 'keys', 'KEY.bak'), forgedKeyFile(1024));
     const liar = objectName(Buffer.from('something else'));

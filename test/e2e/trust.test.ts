@@ -83,6 +83,21 @@ describe('downgrade to plaintext (item 1)', () => {
     expect(filesContaining(sb.repo, MARKER)).toEqual([]);
   });
 
+  it('copy --to a downgraded target refuses (SNAP_TO_PASSWORD given) and writes no plaintext there', () => {
+    downgrade();
+    const source = new Sandbox('source password');
+    try {
+      source.init();
+      source.ok(['create', src]);
+      const r = source.run(['copy', '--to', sb.repo], { env: { SNAP_CACHE_DIR: sb.cache, SNAP_TO_PASSWORD: 'victim password' } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/knows it as encrypted/);
+    } finally {
+      source.cleanup();
+    }
+    expect(filesContaining(sb.repo, MARKER)).toEqual([]);
+  });
+
   it('restore does not accept snapshots the attacker built in their unencrypted repository', () => {
     // The attacker replaces the whole repository with one of their own, holding a snapshot of theirs.
     const attacker = new Sandbox(undefined);
