@@ -27,8 +27,8 @@ export class RepositoryExistsError extends SnapError {
 
 /** No key file opens with the given password. */
 export class WrongPasswordError extends SnapError {
-  constructor(readonly location: string) {
-    super(`wrong password for the repository at ${location} (no key matches)`);
+  constructor(readonly location: string, detail?: string) {
+    super(`wrong password for the repository at ${location} (no key matches${detail ? `; ${detail}` : ''})`);
   }
 }
 
@@ -88,5 +88,19 @@ export class StorageError extends SnapError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * The repository at a location is not what this client trusts it to be: keyless where an encrypted
+ * one is expected (a downgrade to plaintext), or another repository than the one recorded there.
+ */
+export class UntrustedRepositoryError extends SnapError {
+  constructor(
+    message: string,
+    readonly location: string,
+    readonly trustFile?: string,
+  ) {
+    super(message);
   }
 }

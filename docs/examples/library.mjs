@@ -27,11 +27,11 @@ writeFileSync(path.join(source, 'model.bin'), random);
 writeFileSync(path.join(source, 'model-copy.bin'), random);
 
 // 1. A new encrypted repository (the default key derivation: scrypt N=2^17, about 128 MiB, a moment).
-const config = await initRepository(new LocalBackend(location), { encryption: 'aes-256-gcm', password });
+const config = await initRepository(new LocalBackend(location), { encryption: 'aes-256-gcm', password, cacheDir: path.join(work, 'cache') });
 console.log(`repository ${config.id.slice(0, 10)} at ${location}`);
 
 // 2. Open it; the cache (the LMDB index) lives beside it here, by default in ~/.cache/snap.
-const repo = await openRepository({ location, password: async () => password, cacheDir: path.join(work, 'cache') });
+const repo = await openRepository({ location, password: async () => password, cacheDir: path.join(work, 'cache'), passwordGiven: true });
 try {
   // 3. Two backups under a shared lock (as `snap create` takes); the second reads only what changed.
   const lock = await repo.lock(false);

@@ -4,7 +4,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { BackendOptions } from '../backend/openBackend.js';
 import type { Repository } from '../repository/repository.js';
-import { passwordSource } from './password.js';
+import { passwordSource, passwordSupplied } from './password.js';
 import { setWarningSource } from './output.js';
 import { progressEnabled, startProgress, type ProgressView } from './progress.js';
 import { s3SettingsFromEnv } from './s3Settings.js';
@@ -17,6 +17,7 @@ export interface GlobalOptions {
   progress?: boolean;
   cacheDir?: string;
   retryLock?: string;
+  insecureAllowUnencrypted?: boolean;
 }
 
 export type LockMode = 'shared' | 'exclusive' | 'none';
@@ -63,10 +64,23 @@ export class CliContext {
     return passwordSource({ passwordFile: this.g.passwordFile });
   }
 
-  async openRepo(location = this.location(), password = this.password()): Promise<Repository> {
+  /** A password given in a file or variable: the repository is then expected to be encrypted. */
+  passwordGiven(): boolean {
+    return passwordSupplied({ passwordFile: this.g.passwordFile });
+  }
+
+  async openRepo(location = this.location(), password = this.password(), passwordGiven = this.passwordGiven()): Promise<Repository> {
     // Loaded here, not at start-up: `snap --version` and argument errors need none of the core.
     const { openRepository } = await import('../repository/openRepository.js');
-    return openRepository({ location, password, cacheDir: this.cacheDir(), backend: this.backendOptions(location) });
+    return openRepository({
+      location,
+      password,
+      cacheDir: this.cacheDir(),
+      backend: this.backendOptions(location),
+      passwordGiven,
+      allowUnencrypted: Boolean(this.g.insecureAllowUnencrypted),
+      onWarning: (m) => this.warn(`snap: warning: ${m}`),
+    });
   }
 
   /** Open, lock, run, then release the lock and close, whatever happens. */

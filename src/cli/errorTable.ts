@@ -5,6 +5,7 @@ import {
   IntegrityError, InterruptedError, InvalidArgumentError, NotFoundError, PasswordRequiredError, RepositoryExistsError,
   RepositoryLockedError, RepositoryNotFoundError, StorageError, UnsupportedFormatError, WrongPasswordError,
 } from '../errors.js';
+import { UntrustedRepositoryError } from '../errors.js';
 import { LockLostError } from '../repository/lock.js';
 
 export type ErrorCode =
@@ -28,6 +29,8 @@ const TABLE: Array<[ErrorClass, number, ErrorCode]> = [
   [UnsupportedFormatError, EXIT.failure, 'integrity'],
   [StorageError, EXIT.failure, 'io'],
   [InterruptedError, EXIT.interrupted, 'interrupted'],
+  // Exit 1, not 12: the password is not wrong, the storage is not what this client trusts (docs/crypto.md §8).
+  [UntrustedRepositoryError, EXIT.failure, 'integrity'],
 ];
 
 export function classify(e: unknown): { exit: number; code: ErrorCode; message: string } {

@@ -36,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-progress', 'no progress display')
     .option('--cache-dir <dir>', 'local cache directory (env SNAP_CACHE_DIR; default ~/.cache/snap)')
     .option('--retry-lock <duration>', 'when the repository is locked, retry this long (30s, 5m, 1h)')
+    .option('--insecure-allow-unencrypted', 'accept an unencrypted repository where an encrypted one is expected (a password was given, or this client knows it as encrypted)')
     .showHelpAfterError(false)
     .exitOverride()
     // Commander's own error lines are replaced by ours (one line, JSON aware); help text still goes out.

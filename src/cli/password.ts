@@ -16,6 +16,11 @@ export function readPasswordFile(file: string, what = '--password-file'): Buffer
   return b;
 }
 
+/** Whether a password was supplied up front (file or variable, not a prompt): an encrypted repository is then expected. */
+export function passwordSupplied(opts: { passwordFile?: string }, envName = 'SNAP_PASSWORD', fileEnv = 'SNAP_PASSWORD_FILE'): boolean {
+  return Boolean(opts.passwordFile ?? process.env[fileEnv]) || process.env[envName] !== undefined;
+}
+
 export function passwordSource(opts: { passwordFile?: string }, envName = 'SNAP_PASSWORD', fileEnv = 'SNAP_PASSWORD_FILE'): () => Promise<Buffer> {
   return async () => {
     const file = opts.passwordFile ?? process.env[fileEnv];

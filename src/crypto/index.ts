@@ -9,6 +9,7 @@ export {
   DEFAULT_KDF,
   WRAP_KEY_BYTES,
   MAX_SCRYPT_COST_BYTES,
+  scryptCostBytes,
   parseKdf,
   formatKdf,
   validateKdf,

@@ -25,9 +25,12 @@ export const DEFAULT_KDF: KdfParams = Object.freeze({ name: 'scrypt', N: 2 ** 17
 
 /**
  * Upper bound on 128·N·r·p, which is both the memory a parallel implementation would need and
- * proportional to the work: 4 GiB is 32× the default (≈ 13 s here). Anything above is refused.
+ * proportional to the work, and on the memory OpenSSL allocates (scryptMaxmem): 1 GiB is 8× the
+ * default (≈ 3 s here). Anything above is refused, from the user and from a stored key file alike
+ * (a bound only on stored files would let a user make a key that cannot be opened). A key file is
+ * untrusted until it opens: this keeps a forged one from costing more than that.
  */
-export const MAX_SCRYPT_COST_BYTES = 2 ** 32;
+export const MAX_SCRYPT_COST_BYTES = 2 ** 30;
 
 /** Slack over OpenSSL's exact need, for allocator rounding in future OpenSSL versions. */
 const SCRYPT_MAXMEM_MARGIN_BYTES = 1024 * 1024;
@@ -81,6 +84,11 @@ export function validateKdf(params: KdfParams): KdfParams {
     throw new InvalidArgumentError(
       `scrypt parameters ${formatKdf(params)} need 128·N·r·p = ${cost} bytes, above the limit of ${MAX_SCRYPT_COST_BYTES}`,
     );
+  }
+  // With a small N, memory 128·r·(N+p+2) can exceed the cost measure (N = 2: 2.5×).
+  const memory = scryptMaxmem(params) - SCRYPT_MAXMEM_MARGIN_BYTES;
+  if (memory > MAX_SCRYPT_COST_BYTES) {
+    throw new InvalidArgumentError(`scrypt parameters ${formatKdf(params)} need ${memory} bytes of memory, above the limit of ${MAX_SCRYPT_COST_BYTES}`);
   }
   return { name: 'scrypt', N, r, p };
 }

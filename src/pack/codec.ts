@@ -19,8 +19,8 @@ export interface CompressionConfig {
 }
 
 export const DEFAULT_COMPRESSION: CompressionConfig = { codec: 'zstd', level: 3 };
-const MIN_ZSTD_LEVEL = -7;
-const MAX_ZSTD_LEVEL = 22;
+export const MIN_ZSTD_LEVEL = -7;
+export const MAX_ZSTD_LEVEL = 22;
 
 interface ZstdBindings {
   compress(data: Buffer, level?: number): Promise<Buffer>;
@@ -88,17 +88,70 @@ export function looksRandom(buf: Buffer): boolean {
   return entropyBits(counts, 0, n) >= 8 - 255 / (2 * n * Math.LN2) - RANDOM_MARGIN_BITS;
 }
 
+/**
+ * Largest blob a reader accepts (raw length recorded in the index): chunks are at most the chunker's
+ * MAX_SIZE_UPPER_LIMIT (16 MiB), tree nodes far smaller; a bigger recorded length is not one a writer made.
+ */
+export const MAX_BLOB_RAW_BYTES = 64 * 1024 * 1024;
+
+const ZSTD_MAGIC = 0xfd2fb528;
+/** Frame_Header_Descriptor: Frame_Content_Size_flag = 3 (8 bytes), Single_Segment_flag = 1. */
+const FHD_FCS8_SINGLE_SEGMENT = 0xe0;
+const FHD_CHECKSUM_BIT = 0x04;
+const FHD_RESERVED_BIT = 0x08;
+const FHD_DICT_MASK = 0x03;
+const BOUNDED_HEADER_BYTES = 4 + 1 + 8;
+
+/**
+ * A zstd frame whose header declares exactly `rawLength` bytes of content, so that decoding can
+ * never produce (or allocate) more: the binding decodes a frame with a known content size into a
+ * buffer of that size and fails with "destination buffer is too small" when the blocks say more,
+ * while without one it grows its output until the frame ends (a 30 KB frame can say 1 GB). Our
+ * writers' frames carry no content size (the binding compresses in streaming mode), so the header is
+ * rewritten: magic, a descriptor with an 8-byte content size and Single_Segment set (window = the
+ * content), the checksum flag kept; the blocks follow unchanged (the checksum covers content only).
+ * A frame that declares another size, uses a dictionary or sets the reserved bit is refused.
+ */
+export function boundedZstdFrame(frame: Buffer, rawLength: number): Buffer {
+  if (frame.length < 6 || frame.readUInt32LE(0) !== ZSTD_MAGIC) throw new IntegrityError('blob is not a zstd frame');
+  const fhd = frame[4]!;
+  if (fhd & FHD_RESERVED_BIT) throw new IntegrityError('zstd frame sets the reserved bit');
+  if (fhd & FHD_DICT_MASK) throw new IntegrityError('zstd frame needs a dictionary (snap writes none)');
+  const fcsFlag = fhd >> 6;
+  const singleSegment = (fhd >> 5) & 1;
+  const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag]!;
+  const fcsAt = 5 + (singleSegment ? 0 : 1);
+  const headerEnd = fcsAt + fcsBytes;
+  if (frame.length < headerEnd) throw new IntegrityError('zstd frame header is truncated');
+  if (fcsBytes > 0) {
+    const declared = fcsBytes === 1 ? frame[fcsAt]! : fcsBytes === 2 ? frame.readUInt16LE(fcsAt) + 256 : fcsBytes === 4 ? frame.readUInt32LE(fcsAt) : Number(frame.readBigUInt64LE(fcsAt));
+    if (declared !== rawLength) throw new IntegrityError(`zstd frame declares ${declared} bytes, the index ${rawLength}`);
+  }
+  const header = Buffer.alloc(BOUNDED_HEADER_BYTES);
+  header.writeUInt32LE(ZSTD_MAGIC, 0);
+  header[4] = FHD_FCS8_SINGLE_SEGMENT | (fhd & FHD_CHECKSUM_BIT);
+  header.writeBigUInt64LE(BigInt(rawLength), 5);
+  return Buffer.concat([header, frame.subarray(headerEnd)]);
+}
+
+/** Decode a stored blob; never yields or allocates more than `rawLength` (recorded in the index) bytes. */
 export async function decodeBlob(codec: Codec, bytes: Buffer, rawLength: number): Promise<Buffer> {
-  if (codec === Codec.Raw) return bytes;
+  if (!Number.isSafeInteger(rawLength) || rawLength < 0 || rawLength > MAX_BLOB_RAW_BYTES) {
+    throw new IntegrityError(`blob raw length ${rawLength} is beyond the limit of ${MAX_BLOB_RAW_BYTES} bytes`);
+  }
+  if (codec === Codec.Raw) {
+    if (bytes.length !== rawLength) throw new IntegrityError(`raw blob is ${bytes.length} bytes, expected ${rawLength}`);
+    return bytes;
+  }
   if (codec === Codec.Zstd) {
-    const out = await bindings().decompress(bytes);
+    const out = await bindings().decompress(boundedZstdFrame(bytes, rawLength));
     if (out.length !== rawLength) throw new IntegrityError(`blob decompressed to ${out.length} bytes, expected ${rawLength}`);
     return out;
   }
   if (codec === Codec.ZstdShuffle4) {
     const order = bytes.length > 0 ? decodeLaneOrder(bytes[0]!) : undefined;
     if (!order) throw new IntegrityError('shuffled blob has no valid lane order');
-    const out = await bindings().decompress(bytes.subarray(1));
+    const out = await bindings().decompress(boundedZstdFrame(bytes.subarray(1), rawLength));
     if (out.length !== rawLength) throw new IntegrityError(`blob decompressed to ${out.length} bytes, expected ${rawLength}`);
     return unshuffleWords(out, order);
   }

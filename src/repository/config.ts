@@ -3,8 +3,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { IntegrityError, UnsupportedFormatError } from '../errors.js';
-import type { CompressionConfig } from '../pack/codec.js';
-import type { NormalizationLevel } from '../chunker/index.js';
+import { MAX_ZSTD_LEVEL, MIN_ZSTD_LEVEL, type CompressionConfig } from '../pack/codec.js';
+import { resolveChunkerParams, type ChunkerParams, type NormalizationLevel } from '../chunker/index.js';
+import { HEX_ID } from '../ids.js';
 
 export const FORMAT_MAJOR = 1;
 export const FORMAT_MINOR = 0;
@@ -50,17 +51,70 @@ export function encodeConfig(c: RepoConfig): Buffer {
   return Buffer.from(JSON.stringify(ordered), 'utf8');
 }
 
-export function decodeConfig(buf: Buffer, where: string): RepoConfig {
-  let c: RepoConfig;
+/** Packs are finished at pack_size; offsets in packs are u32, so a bound well below 4 GiB. */
+export const MIN_PACK_SIZE = 4096;
+export const MAX_PACK_SIZE = 1024 * 1024 * 1024;
+const VERSION_TEXT = /^([0-9]{1,4})\.([0-9]{1,4})$/;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Pure: why a config's fields are not ones this snap accepts, or undefined. Every field read from
+ * storage is checked before it is used anywhere: `id` names a cache folder, so it must be exactly
+ * 64 lower-case hex ("../victim" would name a path outside the cache); codec, chunker and sizes
+ * must be known and within the limits the writers use.
+ */
+export function configProblem(c: Record<string, unknown>): string | undefined {
+  if (typeof c['id'] !== 'string' || !HEX_ID.test(c['id'])) return `id ${JSON.stringify(c['id'])} is not 64 lower-case hex`;
+  if (typeof c['created'] !== 'string') return 'created is not a string';
+  const enc = c['encryption'];
+  if (enc !== 'aes-256-gcm' && enc !== 'none') return `encryption ${JSON.stringify(enc)} is not aes-256-gcm or none`;
+  const comp = c['compression'];
+  if (!isRecord(comp)) return 'compression is not an object';
+  if (comp['codec'] === 'zstd') {
+    const l = comp['level'];
+    if (!Number.isInteger(l) || (l as number) < MIN_ZSTD_LEVEL || (l as number) > MAX_ZSTD_LEVEL || l === 0) return `zstd level ${JSON.stringify(l)} is out of range`;
+  } else if (comp['codec'] !== 'none') return `compression codec ${JSON.stringify(comp['codec'])} is unknown`;
+  const ch = c['chunker'];
+  if (!isRecord(ch)) return 'chunker is not an object';
+  if (ch['algorithm'] !== 'fastcdc-2020') return `chunker algorithm ${JSON.stringify(ch['algorithm'])} is unknown`;
+  const gear = enc === 'none' ? 'standard' : 'keyed';
+  if (ch['gear'] !== gear) return `chunker gear ${JSON.stringify(ch['gear'])} does not fit encryption ${enc} (expected ${gear})`;
   try {
-    c = JSON.parse(buf.toString('utf8')) as RepoConfig;
+    resolveChunkerParams({ min: ch['min'], avg: ch['avg'], max: ch['max'], level: ch['level'] } as ChunkerParams);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const ps = c['pack_size'];
+  if (!Number.isSafeInteger(ps) || (ps as number) < MIN_PACK_SIZE || (ps as number) > MAX_PACK_SIZE) return `pack_size ${JSON.stringify(ps)} is not in [${MIN_PACK_SIZE}, ${MAX_PACK_SIZE}]`;
+  return undefined;
+}
+
+export function decodeConfig(buf: Buffer, where: string): RepoConfig {
+  let c: unknown;
+  try {
+    c = JSON.parse(buf.toString('utf8'));
   } catch {
     throw new IntegrityError(`${where}/config is not readable (damaged, or encrypted without keys)`, { object: 'config' });
   }
-  const major = Number(String(c.version ?? '').split('.')[0]);
-  if (major !== FORMAT_MAJOR) {
-    throw new UnsupportedFormatError(`${where}: repository format ${c.version} is not supported (this snap reads format ${FORMAT_MAJOR}.x)`);
+  if (!isRecord(c)) throw new IntegrityError(`${where}/config is not a JSON object`, { object: 'config' });
+  const version = typeof c['version'] === 'string' ? VERSION_TEXT.exec(c['version']) : null;
+  if (!version) throw new IntegrityError(`${where}/config: version ${JSON.stringify(c['version'])} is not major.minor`, { object: 'config' });
+  if (Number(version[1]) !== FORMAT_MAJOR) {
+    throw new UnsupportedFormatError(`${where}: repository format ${c['version'] as string} is not supported (this snap reads format ${FORMAT_MAJOR}.x)`);
   }
-  if (!c.id || !c.chunker || !c.compression) throw new IntegrityError(`${where}/config lacks required fields`, { object: 'config' });
-  return c;
+  const problem = configProblem(c);
+  if (problem) throw new IntegrityError(`${where}/config: ${problem}; refusing to use it`, { object: 'config' });
+  const r = c as unknown as RepoConfig;
+  const ch = r.chunker;
+  // A clean copy: unknown extra fields (a later minor version's) are not carried along.
+  return {
+    version: r.version,
+    id: r.id,
+    created: r.created,
+    encryption: r.encryption,
+    compression: { codec: r.compression.codec, level: r.compression.level },
+    chunker: { algorithm: ch.algorithm, min: ch.min, avg: ch.avg, max: ch.max, level: ch.level, gear: ch.gear },
+    pack_size: r.pack_size,
+  };
 }

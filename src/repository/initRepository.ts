@@ -3,11 +3,13 @@
 import type { Backend } from '../backend/backend.js';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js';
 import { DEFAULT_KDF, generateKeyMaterial, type KdfParams, type KeyMaterial } from '../crypto/index.js';
-import { RepositoryExistsError } from '../errors.js';
+import { InvalidArgumentError, RepositoryExistsError } from '../errors.js';
 import { DEFAULT_COMPRESSION, type CompressionConfig } from '../pack/codec.js';
-import { DEFAULT_PACK_SIZE, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, newRepoId, type RepoConfig } from './config.js';
+import { configProblem, DEFAULT_PACK_SIZE, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, newRepoId, type RepoConfig } from './config.js';
 import { Crypt } from './crypt.js';
 import { addKey } from './keys.js';
+import { defaultCacheDir } from './repository.js';
+import { writeTrust } from './trustStore.js';
 
 export interface InitOptions {
   encryption: 'aes-256-gcm' | 'none';
@@ -18,6 +20,8 @@ export interface InitOptions {
   packSize?: number;
   /** init --from-repo: take the chunker parameters and the id and chunker keys of another repository. */
   from?: { config: RepoConfig; keys: KeyMaterial | undefined };
+  /** The cache base: the new repository's trust record goes there (trustStore.ts). */
+  cacheDir?: string;
 }
 
 export async function initRepository(backend: Backend, opts: InitOptions): Promise<RepoConfig> {
@@ -36,6 +40,9 @@ export async function initRepository(backend: Backend, opts: InitOptions): Promi
     chunker: { ...chunker, gear: encrypted ? 'keyed' : 'standard' },
     pack_size: opts.packSize ?? DEFAULT_PACK_SIZE,
   };
+  // The same checks a reader applies (config.ts): init never writes a config that could not be opened.
+  const problem = configProblem(config as unknown as Record<string, unknown>);
+  if (problem) throw new InvalidArgumentError(`init: ${problem}`);
   let keys: KeyMaterial | undefined;
   if (encrypted) {
     if (!opts.password) throw new Error('initRepository: an encrypted repository needs a password');
@@ -43,9 +50,15 @@ export async function initRepository(backend: Backend, opts: InitOptions): Promi
     // Sharing the id and chunker keys makes the same file give the same blobs in both repositories.
     keys = opts.from?.keys ? { masterKey: fresh.masterKey, idKey: opts.from.keys.idKey, chunkerKey: opts.from.keys.chunkerKey } : fresh;
   }
+  // This client knows the location from now on: encrypted or not, its id, its key (docs/crypto.md §8).
+  // Written first too, so that a cache that cannot take it fails init before anything is created.
+  const cacheRoot = opts.cacheDir ?? defaultCacheDir();
+  const trust = { version: 1 as const, location: backend.location, encrypted, id: config.id, key_ids: [] as string[], last_key: null as string | null };
+  writeTrust(cacheRoot, trust);
   await backend.create();
   // Keys first, config last: a repository is only a repository once its config exists.
-  if (keys) await addKey(backend, keys, opts.password!, opts.kdf ?? DEFAULT_KDF);
+  const keyId = keys ? await addKey(backend, keys, opts.password!, opts.kdf ?? DEFAULT_KDF) : undefined;
   await backend.put('config', new Crypt(keys).seal('config', encodeConfig(config)));
+  if (keyId) writeTrust(cacheRoot, { ...trust, key_ids: [keyId], last_key: keyId }, trust);
   return config;
 }

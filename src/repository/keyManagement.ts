@@ -5,10 +5,16 @@
 // the last key never can: without it nothing in the repository could be read again.
 
 import { readKeyFileMeta, type KdfParams } from '../crypto/index.js';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { IntegrityError, InvalidArgumentError, NotFoundError, UnsupportedFormatError } from '../errors.js';
 import { addKey, listKeyNames } from './keys.js';
 import type { Repository } from './repository.js';
 import type { KeyMaterial } from '../crypto/index.js';
+import { rememberTrust } from './trustStore.js';
+
+/** The trust record follows key changes: the new key is the hint for the next open. */
+async function refreshTrust(repo: Repository): Promise<void> {
+  rememberTrust(repo, await listKeyNames(repo.backend, repo.warn));
+}
 
 /** Shortest key id prefix accepted by `key remove` (as for snapshots). */
 export const MIN_KEY_PREFIX = 4;
@@ -34,13 +40,24 @@ function keysOf(repo: Repository): KeyMaterial {
 /** Every key file, oldest first, with its unencrypted header. */
 export async function listKeys(repo: Repository): Promise<KeyInfo[]> {
   keysOf(repo);
-  const names = await listKeyNames(repo.backend);
-  const out = await Promise.all(
-    names.map(async (id) => {
-      const meta = readKeyFileMeta(await repo.backend.get(`keys/${id}`));
+  const names = await listKeyNames(repo.backend, repo.warn);
+  const rows = await Promise.all(
+    names.map(async (id): Promise<KeyInfo | undefined> => {
+      let meta;
+      try {
+        meta = readKeyFileMeta(await repo.backend.get(`keys/${id}`));
+      } catch (e) {
+        // A forged or damaged key file does not hide the others; it is named so it can be removed.
+        if (e instanceof IntegrityError || e instanceof UnsupportedFormatError) {
+          repo.warn(`key file keys/${id} is not listed: ${e.message}`);
+          return undefined;
+        }
+        throw e;
+      }
       return { id, current: id === repo.keyId, username: meta.username, hostname: meta.hostname, created: meta.created, kdf: meta.kdf };
     }),
   );
+  const out = rows.filter((r): r is KeyInfo => r !== undefined);
   return out.sort((a, b) => Date.parse(a.created) - Date.parse(b.created) || a.id.localeCompare(b.id));
 }
 
@@ -71,6 +88,7 @@ export function refuseKeyRemoval(names: string[], current: string | undefined, t
 export async function addRepositoryKey(repo: Repository, password: Buffer, kdf: KdfParams): Promise<string> {
   const keys = keysOf(repo);
   const id = await addKey(repo.backend, keys, password, kdf);
+  await refreshTrust(repo);
   await repo.log({ operation: 'key add', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
   return id;
 }
@@ -78,11 +96,12 @@ export async function addRepositoryKey(repo: Repository, password: Buffer, kdf: 
 /** Removes a key file given by id or unique prefix; returns the full id. */
 export async function removeRepositoryKey(repo: Repository, selector: string): Promise<string> {
   keysOf(repo);
-  const names = await listKeyNames(repo.backend);
+  const names = await listKeyNames(repo.backend, repo.warn);
   const id = resolveKeyId(names, selector);
   const why = refuseKeyRemoval(names, repo.keyId, id);
   if (why) throw new InvalidArgumentError(why);
   await repo.backend.remove(`keys/${id}`);
+  await refreshTrust(repo);
   await repo.log({ operation: 'key remove', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
   return id;
 }
@@ -99,6 +118,7 @@ export async function changePassword(repo: Repository, password: Buffer, kdf: Kd
   const keyId = await addKey(repo.backend, keys, password, kdf);
   await repo.backend.remove(`keys/${old}`);
   repo.keyId = keyId;
+  await refreshTrust(repo);
   await repo.log({ operation: 'key passwd', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
   return { keyId, removed: old };
 }

@@ -21,10 +21,11 @@ import { decodeSnapshot, encodeSnapshot, type Snapshot, type SnapshotRecord } fr
 import { appendLog, type LogEntry } from './auditLog.js';
 import { listSnapshotsCached } from './snapshotCache.js';
 import { crashPoint } from './crashPoint.js';
+import { listObjectIds } from './objectNames.js';
 
 /** Something a command skipped and went on (an unreadable record): the CLI prints it on stderr and in --json. */
 export interface RepoWarning {
-  kind: 'snapshot_unreadable' | 'log_unreadable' | 'rollback';
+  kind: 'snapshot_unreadable' | 'log_unreadable' | 'rollback' | 'storage';
   /** The object it is about, e.g. snapshots/<id> */
   object: string;
   message: string;
@@ -146,8 +147,9 @@ export class Repository {
     return this.indexOpening;
   }
 
-  async listIndexFiles(): Promise<string[]> {
-    return (await this.backend.list('index/')).map((n) => n.slice('index/'.length));
+  /** Index file ids; names that are not ids are ignored with a warning (objectNames.ts). */
+  listIndexFiles(): Promise<string[]> {
+    return listObjectIds(this.backend, 'index', this.warn);
   }
 
   async loadIndexFile(name: string): Promise<IndexPack[]> {
@@ -209,7 +211,7 @@ export class Repository {
   };
 
   async listSnapshotIds(): Promise<SnapshotId[]> {
-    return (await this.backend.list('snapshots/')).map((n) => asSnapshotId(n.slice('snapshots/'.length)));
+    return (await listObjectIds(this.backend, 'snapshots', this.warn)).map(asSnapshotId);
   }
 
   async loadSnapshot(id: SnapshotId): Promise<Snapshot> {
@@ -269,9 +271,15 @@ export class Repository {
     this.warn({ kind: 'snapshot_unreadable', object: `snapshots/${u.id}`, message: `${u.message}; skipped` });
   }
 
-  warn(w: RepoWarning): void {
-    if (!this.warnings.some((x) => x.message === w.message)) this.warnings.push(w);
-  }
+  /**
+   * Record what was skipped or looks wrong in storage, once per message (listings repeat within one
+   * command). The core never prints: the CLI shows `warnings` after the command's own output and
+   * puts them in its JSON document.
+   */
+  warn = (w: RepoWarning | string): void => {
+    const warning: RepoWarning = typeof w === 'string' ? { kind: 'storage', object: '', message: w } : w;
+    if (!this.warnings.some((x) => x.message === warning.message)) this.warnings.push(warning);
+  };
 
   /** Written last and atomically (invariant 3): the backend writes temp, fsyncs, renames. */
   async saveSnapshot(r: SnapshotRecord): Promise<SnapshotId> {

@@ -2,7 +2,7 @@
 // when that makes it smaller, and every codec decodes to the exact bytes.
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Codec, decodeBlob, encodeBlob, looksRandom } from '../../src/pack/codec.js';
+import { boundedZstdFrame, Codec, decodeBlob, encodeBlob, looksRandom, MAX_BLOB_RAW_BYTES } from '../../src/pack/codec.js';
 
 const ZSTD = { codec: 'zstd', level: 3 } as const;
 const text = (n: number) => Buffer.from('{"id": 42, "text": "a sentence of words, some repeated, some not", "url": "https://example.org/x"}\n'.repeat(Math.ceil(n / 100))).subarray(0, n);
@@ -36,5 +36,43 @@ describe('the randomness check', () => {
     const e = await encodeBlob(repeated, ZSTD);
     expect(e.codec).toBe(Codec.Zstd);
     expect(e.bytes.length).toBeLessThan(4096);
+  });
+});
+
+describe('decoding is bounded by the recorded raw length (issue 15, item 4)', () => {
+  /** A zstd frame (no content size) of RLE blocks that says `total` bytes. */
+  const rleBomb = (total: number) => {
+    const n = Math.ceil(total / 131072);
+    const out = Buffer.alloc(6 + n * 4);
+    out.writeUInt32LE(0xfd2fb528, 0);
+    out[5] = 0x50;
+    for (let i = 0; i < n; i++) {
+      out.writeUIntLE((131072 << 3) | 2 | (i === n - 1 ? 1 : 0), 6 + i * 4, 3);
+      out[9 + i * 4] = 0x41;
+    }
+    return out;
+  };
+
+  it('a frame that says 1 GiB where 1000 bytes are recorded fails at once, without the allocation', async () => {
+    const before = process.memoryUsage().rss;
+    const t0 = Date.now();
+    await expect(decodeBlob(Codec.Zstd, rleBomb(2 ** 30), 1000)).rejects.toThrow();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+  });
+
+  it('refuses a declared size other than the recorded one, dictionaries, and recorded lengths beyond the limit', async () => {
+    const t = text(5000);
+    const { bytes } = await encodeBlob(t, ZSTD);
+    await expect(decodeBlob(Codec.Zstd, bytes, t.length - 1)).rejects.toThrow();
+    await expect(decodeBlob(Codec.Zstd, bytes, t.length + 1)).rejects.toThrow();
+    expect((await decodeBlob(Codec.Zstd, bytes, t.length)).equals(t)).toBe(true);
+    const sized = boundedZstdFrame(bytes, t.length);
+    expect(() => boundedZstdFrame(sized, t.length + 1)).toThrow(`declares ${t.length} bytes, the index ${t.length + 1}`);
+    const dict = Buffer.from(bytes);
+    dict[4] |= 0x01;
+    expect(() => boundedZstdFrame(dict, t.length)).toThrow(/dictionary/);
+    await expect(decodeBlob(Codec.Raw, t, MAX_BLOB_RAW_BYTES + 1)).rejects.toThrow(/beyond the limit/);
+    await expect(decodeBlob(Codec.Raw, t, t.length + 1)).rejects.toThrow(`raw blob is ${t.length} bytes`);
   });
 });

@@ -10,7 +10,7 @@ import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { parseDuration, type CliContext } from '../context.js';
 import { printJson, size } from '../output.js';
-import { promptNoEcho, readPasswordFile } from '../password.js';
+import { passwordSupplied, promptNoEcho, readPasswordFile } from '../password.js';
 import { collect, type Run } from './index.js';
 
 interface CopyCliOptions {
@@ -57,7 +57,7 @@ export function registerCopy(program: Command, run: Run): void {
       const retry = ctx.g.retryLock ? parseDuration(ctx.g.retryLock, '--retry-lock') : 0;
       await ctx.withRepo('shared', async (src) => {
         const snapshots = await chooseSnapshots(src, selectors as string[], { hosts: o.host, tags: o.tag, paths: o.path });
-        const dst = await ctx.openRepo(o.to, targetPassword(o.toPasswordFile));
+        const dst = await ctx.openRepo(o.to, targetPassword(o.toPasswordFile), passwordSupplied({ passwordFile: o.toPasswordFile }, 'SNAP_TO_PASSWORD', 'SNAP_TO_PASSWORD_FILE'));
         try {
           const lock = await dst.lock(false, retry);
           const view = ctx.progress('copy');

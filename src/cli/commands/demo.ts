@@ -35,7 +35,7 @@ export function registerDemo(program: Command, run: Run): void {
       step(`demo in ${dir}`);
       const made = await makeSampleTree(src);
       step(`1. made a sample tree: ${made.files} files, ${size(made.bytes)} (text shards, a model checkpoint, 5 copies of one file)`);
-      await initRepository(new LocalBackend(repoDir), { encryption: 'aes-256-gcm', password: Buffer.from(password) });
+      await initRepository(new LocalBackend(repoDir), { encryption: 'aes-256-gcm', password: Buffer.from(password), cacheDir: path.join(dir, 'cache') });
       const repo = await openRepository({ location: repoDir, password: async () => Buffer.from(password), cacheDir: path.join(dir, 'cache') });
       try {
         const first = await createSnapshot(repo, { paths: [src], signal: ctx.signal });

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { parseCompression } from '../../pack/codec.js';
 import { openBackend } from '../../backend/openBackend.js';
 import { initRepository } from '../../repository/initRepository.js';
-import { readPasswordFile, passwordSource } from '../password.js';
+import { readPasswordFile, passwordSource, passwordSupplied } from '../password.js';
 import { printJson } from '../output.js';
 import type { Run } from './index.js';
 import type { CliContext } from '../context.js';
@@ -49,7 +49,7 @@ export function registerInit(program: Command, run: Run): void {
       let from;
       if (o.fromRepo) {
         const fromPw = o.fromPasswordFile ? async () => readPasswordFile(o.fromPasswordFile!, '--from-password-file') : passwordSource({}, 'SNAP_FROM_PASSWORD', 'SNAP_FROM_PASSWORD_FILE');
-        const src = await ctx.openRepo(o.fromRepo, fromPw);
+        const src = await ctx.openRepo(o.fromRepo, fromPw, passwordSupplied({ passwordFile: o.fromPasswordFile }, 'SNAP_FROM_PASSWORD', 'SNAP_FROM_PASSWORD_FILE'));
         from = { config: src.config, keys: src.crypt.keys };
         await src.close();
         if (o.encryption === 'none' && from.keys) throw new InvalidArgumentError('--from-repo: an encrypted repository cannot share its keys with an unencrypted one');
@@ -70,6 +70,7 @@ export function registerInit(program: Command, run: Run): void {
         password,
         from,
         packSize: parsePackSize(o.packSize),
+        cacheDir: ctx.cacheDir(),
       });
       const doc = {
         repository_id: config.id,
