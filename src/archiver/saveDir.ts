@@ -38,7 +38,7 @@ export async function loadParentDir(ctx: ArchiveContext, subtree: BlobId | undef
   if (!subtree) return undefined;
   const { readTree } = await import('../tree/index.js');
   const map = new Map<string, TreeEntry>();
-  for await (const e of readTree(await ctx.repo.loadTreeBlob(subtree), ctx.repo.loadTreeBlob)) map.set(key(e.name), e);
+  for await (const e of readTree(await ctx.repo.loadTreeBlob(subtree), ctx.repo.loadTreeBlob, subtree)) map.set(key(e.name), e);
   return map;
 }
 

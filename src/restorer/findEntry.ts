@@ -26,7 +26,7 @@ export function rootEntry(snapshot: Snapshot): TreeEntry {
 }
 
 export async function* treeEntries(repo: Repository, tree: BlobId): AsyncGenerator<TreeEntry> {
-  yield* readTree(await repo.loadTreeBlob(tree), repo.loadTreeBlob);
+  yield* readTree(await repo.loadTreeBlob(tree), repo.loadTreeBlob, tree);
 }
 
 /** The entry at `subpath` ("/", "/home/me/file"); NotFoundError naming the missing component. */

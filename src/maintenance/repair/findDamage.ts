@@ -62,7 +62,7 @@ export class DamageFinder {
     let result: TreeDamage | undefined;
     try {
       const root = await this.repo.loadTreeBlob(id);
-      for await (const part of readTreeParts(root, this.repo.loadTreeBlob)) {
+      for await (const part of readTreeParts(root, this.repo.loadTreeBlob, id)) {
         for (const e of part) {
           if (e.type === EntryType.Dir && e.subtree) {
             const d = await this.tree(e.subtree);
