@@ -42,7 +42,7 @@ export async function loadParentDir(ctx: ArchiveContext, subtree: BlobId | undef
   const { readTree } = await import('../tree/index.js');
   const map = new Map<string, TreeEntry>();
   try {
-    for await (const e of readTree(await ctx.repo.loadTreeBlob(subtree), ctx.repo.loadTreeBlob)) map.set(key(e.name), e);
+    for await (const e of readTree(await ctx.repo.loadTreeBlob(subtree), ctx.repo.loadTreeBlob, subtree)) map.set(key(e.name), e);
   } catch (e) {
     if (e instanceof IntegrityError || e instanceof NotFoundError || e instanceof UnsupportedFormatError) return undefined;
     throw e;

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { BackendOptions } from '../backend/openBackend.js';
 import type { Repository } from '../repository/repository.js';
 import { passwordSource, passwordSupplied } from './password.js';
-import { setWarningSource } from './output.js';
+import { escapeControl, setWarningSource } from './output.js';
 import { progressEnabled, startProgress, type ProgressView } from './progress.js';
 import { s3SettingsFromEnv } from './s3Settings.js';
 
@@ -109,11 +109,11 @@ export class CliContext {
 
   /** Human text on stdout, unless --json or --quiet. */
   say(text: string): void {
-    if (!this.g.json && !this.g.quiet) process.stdout.write(text + '\n');
+    if (!this.g.json && !this.g.quiet) process.stdout.write(escapeControl(text, true) + '\n');
   }
 
   /** Warnings and notes on stderr, unless --quiet. */
   warn(text: string): void {
-    if (!this.g.quiet) process.stderr.write(text + '\n');
+    if (!this.g.quiet) process.stderr.write(escapeControl(text, true) + '\n');
   }
 }

@@ -38,8 +38,30 @@ export function localTime(iso: string): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** Align columns: the first row is the header. */
+/**
+ * Control characters of C0 and C1, DEL, and Unicode's bidirectional and line-separator controls,
+ * which a terminal would act on (ESC sequences retitle windows, rewrite lines, and on some
+ * terminals write files) or which make text read differently from what it is.
+ */
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_EXCEPT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * The one escaping of human output (issue 15 item 9): every string that comes from a snapshot, a
+ * key file or the storage passes here before it reaches the terminal (table cells and ctx.say /
+ * ctx.warn lines do it for every caller). Controls become \xNN (\u{NNNN} beyond Latin-1).
+ * Backslashes are left alone, so text that displayName already escaped is not escaped twice.
+ */
+export function escapeControl(s: string, keepNewlines = false): string {
+  return s.replace(keepNewlines ? CONTROL_EXCEPT_NEWLINE : CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/** Align columns: the first row is the header. Cells are escaped (escapeControl). */
 export function table(rows: string[][], rightAligned: number[] = []): string {
+  rows = rows.map((r) => r.map((c) => escapeControl(c ?? '')));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows
     .map((r) => r.map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd())

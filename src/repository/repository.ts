@@ -18,14 +18,17 @@ import type { RepoConfig } from './config.js';
 import type { Crypt } from './crypt.js';
 import { RepositoryLock } from './lock.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot, type SnapshotRecord } from './snapshotRecord.js';
-import { appendLog, type LogEntry } from './auditLog.js';
+import { appendLog, readLog, verifyChain, type LogEntry, type StoredLogEntry } from './auditLog.js';
+import {
+  REMEMBERED_LOG_ENTRIES, indexGoneMessage, readSeen, reappeared, snapshotGoneMessage, unexplainedIndex, unexplainedSnapshots, vanished, writeSeen,
+} from './rollback.js';
 import { listSnapshotsCached } from './snapshotCache.js';
 import { crashPoint } from './crashPoint.js';
 import { listObjectIds } from './objectNames.js';
 
 /** Something a command skipped and went on (an unreadable record): the CLI prints it on stderr and in --json. */
 export interface RepoWarning {
-  kind: 'snapshot_unreadable' | 'log_unreadable' | 'rollback' | 'storage';
+  kind: 'snapshot_unreadable' | 'log_unreadable' | 'rollback' | 'log_gap' | 'log_modified' | 'log_unwritable' | 'storage';
   /** The object it is about, e.g. snapshots/<id> */
   object: string;
   message: string;
@@ -136,7 +139,9 @@ export class Repository {
       const dir = path.join(this.cacheDir, 'index');
       try {
         const { IndexCache } = await import('../index/indexCache.js');
-        cache = await IndexCache.openSynced(dir, await this.listIndexFiles(), (name) => this.loadIndexFile(name), (m) => this.notice(m));
+        const names = await this.listIndexFiles();
+        await this.noteIndexFiles(names);
+        cache = await IndexCache.openSynced(dir, names, (name) => this.loadIndexFile(name), (m) => this.notice(m));
       } catch (e) {
         this.indexOpening = undefined;
         throw cacheFailure(e, dir);
@@ -240,6 +245,7 @@ export class Repository {
   /** Every snapshot that reads, oldest first, and the records that do not (for callers that must know: prune). */
   async listSnapshotsChecked(): Promise<{ snapshots: Snapshot[]; unreadable: UnreadableSnapshot[] }> {
     const ids = await this.listSnapshotIds();
+    await this.noteSnapshotIds(ids);
     const unreadable: UnreadableSnapshot[] = [];
     const load = async (id: string): Promise<Snapshot | undefined> => {
       try {
@@ -287,6 +293,8 @@ export class Repository {
     const id = asSnapshotId(objectName(stored));
     await this.backend.put(`snapshots/${id}`, stored);
     crashPoint('snapshot-written');
+    const seen = readSeen(this.seenFile);
+    writeSeen(this.seenFile, { ...seen, snapshots: [...seen.snapshots, id] });
     return id;
   }
 
@@ -298,8 +306,77 @@ export class Repository {
     return RepositoryLock.acquire(this.backend, this.crypt, exclusive, retryMs);
   }
 
-  log(entry: Omit<LogEntry, 'time' | 'username' | 'hostname'>): Promise<void> {
-    return appendLog(this.backend, this.crypt, entry);
+  /** Append to the audit log, sealing its current heads; this client remembers the entry (rollback.ts). */
+  async log(entry: Omit<LogEntry, 'time' | 'username' | 'hostname' | 'prev'>): Promise<void> {
+    const id = await appendLog(this.backend, this.crypt, entry, { chainCache: path.join(this.cacheDir, 'log-chain.json') });
+    const seen = readSeen(this.seenFile);
+    writeSeen(this.seenFile, { ...seen, log: [...seen.log, id].slice(-REMEMBERED_LOG_ENTRIES) });
+  }
+
+  /**
+   * Log a read of data (restore, dump) before it happens, so that a killed read is recorded too.
+   * Storage that refuses the write (read-only media, credentials without put) does not stop the
+   * read: it becomes a warning.
+   */
+  async logAccess(operation: string, snapshotId: string): Promise<void> {
+    try {
+      await this.log({ operation, snapshot_ids: [snapshotId], bytes_added: 0, bytes_freed: 0 });
+    } catch (e) {
+      if (!(e instanceof StorageError) && !(typeof (e as { code?: unknown })?.code === 'string')) throw e;
+      this.warn({ kind: 'log_unwritable', object: 'log/', message: `the ${operation} could not be recorded in the audit log: ${(e as Error).message}` });
+    }
+  }
+
+  /** This client's memory of the repository (rollback detection). */
+  private get seenFile(): string {
+    return path.join(this.cacheDir, 'seen.json');
+  }
+
+  /** Warn about remembered snapshot records that vanished unlogged; remember the current ones. */
+  private async noteSnapshotIds(ids: readonly string[]): Promise<void> {
+    const seen = readSeen(this.seenFile);
+    const gone = vanished(seen.snapshots, ids);
+    // Still unexplained ones stay remembered: the warning repeats until it is dealt with.
+    const unexplained = gone.length > 0 ? unexplainedSnapshots(gone, (await readLog(this.backend, this.crypt)).entries) : [];
+    for (const id of unexplained) this.warn({ kind: 'rollback', object: `snapshots/${id}`, message: snapshotGoneMessage(id) });
+    const next = [...ids, ...unexplained].sort();
+    if (next.join() !== [...seen.snapshots].sort().join()) writeSeen(this.seenFile, { ...readSeen(this.seenFile), snapshots: next });
+  }
+
+  /** The same for index files. */
+  private async noteIndexFiles(names: readonly string[]): Promise<void> {
+    const seen = readSeen(this.seenFile);
+    const gone = vanished(seen.index, names);
+    const logNames = gone.length > 0 || vanished(names, seen.index).length > 0 ? await this.backend.list('log/') : undefined;
+    if (!logNames) return; // nothing changed
+    const unexplained = gone.length > 0 ? unexplainedIndex(gone, (await readLog(this.backend, this.crypt)).entries, seen.log_newest) : [];
+    for (const n of unexplained) this.warn({ kind: 'rollback', object: `index/${n}`, message: indexGoneMessage(n) });
+    const newest = logNames.sort().pop() ?? '';
+    writeSeen(this.seenFile, { ...readSeen(this.seenFile), index: [...names, ...unexplained], log_newest: newest });
+  }
+
+  /**
+   * For check: the audit log's chain, and what this client remembers against what the repository
+   * holds (vanished records and index files, forgotten records put back). Changes nothing.
+   */
+  async auditFindings(): Promise<{ errors: RepoWarning[]; notes: string[]; entries: StoredLogEntry[] }> {
+    const { entries, unreadable } = await readLog(this.backend, this.crypt);
+    const seen = readSeen(this.seenFile);
+    const chain = verifyChain(entries, seen.log);
+    const errors: RepoWarning[] = [...chain.errors];
+    for (const u of unreadable) errors.push({ kind: 'log_unreadable', object: u.name, message: u.message });
+    const ids = await this.listSnapshotIds();
+    for (const id of unexplainedSnapshots(vanished(seen.snapshots, ids), entries)) errors.push({ kind: 'rollback', object: `snapshots/${id}`, message: snapshotGoneMessage(id) });
+    for (const n of unexplainedIndex(vanished(seen.index, await this.listIndexFiles()), entries, seen.log_newest)) {
+      errors.push({ kind: 'rollback', object: `index/${n}`, message: indexGoneMessage(n) });
+    }
+    for (const r of reappeared(ids, entries)) {
+      errors.push({ kind: 'rollback', object: `snapshots/${r.id}`, message: `snapshot ${r.id} was removed (${r.entry.operation} at ${r.entry.time}, ${r.entry.name}) but is back: an old record was put back` });
+    }
+    const notes: string[] = [];
+    if (chain.heads > 1) notes.push(`${chain.heads} audit log entries are not yet sealed by a later one (operations ran at the same time; the next one seals them)`);
+    if (chain.unchained > 0) notes.push(`${chain.unchained} audit log entr${chain.unchained === 1 ? 'y was' : 'ies were'} written before entries were chained and cannot be verified`);
+    return { errors, notes, entries };
   }
 
   async close(): Promise<void> {

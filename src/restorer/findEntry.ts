@@ -29,7 +29,7 @@ export function rootEntry(snapshot: Snapshot): TreeEntry {
 /** The entries of a tree blob (its parts loaded as needed). With `budget`, each entry is counted
  * against what the snapshot records (walkBudget.ts): pass one budget for the whole walk. */
 export async function* treeEntries(repo: Repository, tree: BlobId, budget?: WalkBudget): AsyncGenerator<TreeEntry> {
-  for await (const part of readTreeParts(await repo.loadTreeBlob(tree), repo.loadTreeBlob)) {
+  for await (const part of readTreeParts(await repo.loadTreeBlob(tree), repo.loadTreeBlob, tree)) {
     for (const e of part) {
       budget?.take(e);
       yield e;

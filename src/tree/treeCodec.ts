@@ -54,11 +54,40 @@ export function encodeIndirect(parts: BlobId[]): Buffer {
 
 export type TreeNode = { kind: NodeKind.Leaf; entries: TreeEntry[] } | { kind: NodeKind.Indirect; parts: BlobId[] };
 
-/** Decodes one node (root or part). Entries and ids are views into `bytes`. */
-export function decodeTreeNode(bytes: Buffer): TreeNode {
+/**
+ * Decode errors name the tree they are about when the caller knows its id: "tree <id> is damaged:
+ * <what>", so the user learns which object is bad, not only that a byte was unexpected.
+ */
+function named<T>(id: BlobId | undefined, decode: () => T): T {
+  try {
+    return decode();
+  } catch (e) {
+    throw nameError(e, id);
+  }
+}
+
+/** Errors already named (a part's error passing through its root's wrapper keeps the part's id). */
+const namedErrors = new WeakSet<object>();
+
+function nameError(e: unknown, id: BlobId | undefined): unknown {
+  if (id === undefined || !(e instanceof IntegrityError || e instanceof UnsupportedFormatError) || namedErrors.has(e)) return e;
+  const hex = id.toString('hex');
+  const out = e instanceof UnsupportedFormatError
+    ? new UnsupportedFormatError(`tree ${hex}: ${e.message}`)
+    : new IntegrityError(`tree ${hex} is damaged: ${e.message}`, { ...e.where, blob: hex });
+  namedErrors.add(out);
+  return out;
+}
+
+/** Decodes one node (root or part). Entries and ids are views into `bytes`. `id` names it in errors. */
+export function decodeTreeNode(bytes: Buffer, id?: BlobId): TreeNode {
+  return named(id, () => decodeNode(bytes));
+}
+
+function decodeNode(bytes: Buffer): TreeNode {
   checkVersion(bytes);
   if (bytes[1] === NodeKind.Leaf) return { kind: NodeKind.Leaf, entries: decodeLeafEntries(bytes, undefined) };
-  if (bytes[1] !== NodeKind.Indirect) throw new UnsupportedFormatError(`tree node kind ${bytes[1]}`);
+  if (bytes[1] !== NodeKind.Indirect) throw new IntegrityError(`unknown tree node kind ${bytes[1]}`);
   const count = readLeb(bytes, HEADER_BYTES, bytes.length);
   const p = lebEnd;
   if (count === 0) throw new IntegrityError('indirect tree node without parts');
@@ -68,11 +97,16 @@ export function decodeTreeNode(bytes: Buffer): TreeNode {
   return { kind: NodeKind.Indirect, parts };
 }
 
+/** A version byte up to this may be a later snap's format; beyond it, or 0, the bytes are not a tree. */
+const MAX_PLAUSIBLE_TREE_VERSION = 15;
+
 function checkVersion(bytes: Buffer): void {
   if (bytes.length < HEADER_BYTES) throw new IntegrityError(`tree node of ${bytes.length} bytes`);
-  if (bytes[0] !== TREE_FORMAT_VERSION) {
+  if (bytes[0] === TREE_FORMAT_VERSION) return;
+  if (bytes[0]! > TREE_FORMAT_VERSION && bytes[0]! <= MAX_PLAUSIBLE_TREE_VERSION) {
     throw new UnsupportedFormatError(`tree format version ${bytes[0]} (this snap reads version ${TREE_FORMAT_VERSION})`);
   }
+  throw new IntegrityError(`it does not start like a tree node (first bytes ${bytes.subarray(0, HEADER_BYTES).toString('hex')})`);
 }
 
 /** Entries of a leaf, checking that names strictly increase, also from `prevName` (the previous part's last). */
@@ -200,8 +234,8 @@ export async function buildTree(entries: TreeEntry[], storeBlob: StoreBlob): Pro
  * The entries of a tree, one part at a time (the next part is loaded while the current one is used;
  * never more than two parts in memory). Checks name order across parts.
  */
-export async function* readTreeParts(rootBytes: Buffer, loadBlob: LoadBlob): AsyncGenerator<TreeEntry[]> {
-  const root = decodeTreeNode(rootBytes);
+export async function* readTreeParts(rootBytes: Buffer, loadBlob: LoadBlob, id?: BlobId): AsyncGenerator<TreeEntry[]> {
+  const root = decodeTreeNode(rootBytes, id);
   if (root.kind === NodeKind.Leaf) {
     yield root.entries;
     return;
@@ -216,16 +250,19 @@ export async function* readTreeParts(rootBytes: Buffer, loadBlob: LoadBlob): Asy
   for (let i = 0; i < root.parts.length; i++) {
     const bytes = await next;
     if (i + 1 < root.parts.length) next = load(i + 1);
-    checkVersion(bytes);
-    if (bytes[1] !== NodeKind.Leaf) throw new IntegrityError('a tree part is not a leaf');
-    const entries = decodeLeafEntries(bytes, prevName);
-    if (entries.length === 0) throw new IntegrityError('empty tree part');
+    const entries = named(root.parts[i], () => {
+      checkVersion(bytes);
+      if (bytes[1] !== NodeKind.Leaf) throw new IntegrityError(`a part of tree ${id?.toString('hex') ?? ''} is not a leaf`);
+      const out = decodeLeafEntries(bytes, prevName);
+      if (out.length === 0) throw new IntegrityError('empty tree part');
+      return out;
+    });
     prevName = entries[entries.length - 1].name;
     yield entries;
   }
 }
 
 /** The entries of a tree in name order, streaming part by part. */
-export async function* readTree(rootBytes: Buffer, loadBlob: LoadBlob): AsyncGenerator<TreeEntry> {
-  for await (const part of readTreeParts(rootBytes, loadBlob)) yield* part;
+export async function* readTree(rootBytes: Buffer, loadBlob: LoadBlob, id?: BlobId): AsyncGenerator<TreeEntry> {
+  for await (const part of readTreeParts(rootBytes, loadBlob, id)) yield* part;
 }

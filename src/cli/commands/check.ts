@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { checkRepository } from '../../maintenance/check/checkRepository.js';
 import { parseDataSubset, type DataSubset } from '../../maintenance/check/readDataSubset.js';
 import { EXIT } from '../errorTable.js';
-import { printJson, size } from '../output.js';
+import { escapeControl, printJson, size } from '../output.js';
 import type { CliContext } from '../context.js';
 import type { Run } from './index.js';
 
@@ -45,7 +45,7 @@ async function checkCommand(ctx: CliContext, o: CheckCliOptions): Promise<number
       printJson(result);
     } else {
       // Errors are the result: printed even with --quiet.
-      for (const e of result.errors) process.stdout.write(`error: ${e.kind}: ${e.message}\n`);
+      for (const e of result.errors) process.stdout.write(`error: ${e.kind}: ${escapeControl(e.message)}\n`);
       for (const n of result.notes) ctx.say(`note: ${n}`);
       ctx.say(
         `checked ${result.snapshots} snapshot(s), ${result.trees_checked} tree blob(s), ${result.chunks_checked} chunk(s), ${result.packs} pack(s)` +

@@ -24,6 +24,7 @@ export function registerDump(program: Command, run: Run): void {
         const snap = await selectSnapshot(repo, sel, { hosts: o.host, tags: o.tag, paths: o.path });
         const e = await findEntry(repo, snap, subpath ? `${subpath.replace(/\/+$/, '')}/${(filePath as string).replace(/^\/+/, '')}` : (filePath as string));
         if (e.type !== EntryType.File) throw new InvalidArgumentError(`dump: ${filePath as string} is not a regular file`);
+        await repo.logAccess('dump', snap.id);
         for await (const { data } of fileChunks(repo, e)) {
           if (!process.stdout.write(data)) await new Promise((r) => process.stdout.once('drain', r));
         }

@@ -19,7 +19,7 @@ export function registerLog(program: Command, run: Run): void {
           if (ctx.json) {
             printJson(entries.map((e) => ({
               time: e.time, operation: e.operation, username: e.username, hostname: e.hostname,
-              snapshot_ids: e.snapshot_ids, bytes_added: e.bytes_added, bytes_freed: e.bytes_freed,
+              snapshot_ids: e.snapshot_ids, bytes_added: e.bytes_added, bytes_freed: e.bytes_freed, id: e.id, prev: e.prev ?? null,
             })));
             return;
           }

@@ -6,7 +6,7 @@ import { DamageFinder, indexedBlobsFromFiles, loadReadableSnapshots } from '../.
 import { planRepairSnapshots } from '../../maintenance/repair/planRepairSnapshots.js';
 import { executeRepairSnapshots } from '../../maintenance/repair/executeRepairSnapshots.js';
 import { EXIT } from '../errorTable.js';
-import { printJson } from '../output.js';
+import { escapeControl, printJson } from '../output.js';
 import type { CliContext } from '../context.js';
 import type { Run } from './index.js';
 
@@ -47,7 +47,7 @@ async function repairIndexCommand(ctx: CliContext, o: { readData?: boolean }): P
       printJson(r);
       return EXIT.ok;
     }
-    for (const p of r.packs_unreadable) process.stdout.write(`pack ${p.pack} not indexed, its header cannot be read: ${p.message}\n`);
+    for (const p of r.packs_unreadable) process.stdout.write(`pack ${p.pack} not indexed, its header cannot be read: ${escapeControl(p.message)}\n`);
     for (const d of r.dropped) process.stdout.write(`dropped blob ${d.blob} in pack ${d.pack}: ${d.reason}\n`);
     ctx.say(`indexed ${r.blobs} blob(s) in ${r.packs - r.packs_unreadable.length} of ${r.packs} pack(s): wrote ${r.index_files_written} index file(s), removed ${r.index_files_removed}`);
     if (r.blobs_dropped || r.packs_unreadable.length) {
@@ -79,7 +79,7 @@ async function repairSnapshotsCommand(ctx: CliContext, o: { forget?: boolean; dr
     for (const s of r.snapshots) {
       const head = r.dry_run ? `snapshot ${s.id.slice(0, 8)} would be rewritten` : `snapshot ${s.id.slice(0, 8)} rewritten as ${s.new_id!.slice(0, 8)}`;
       ctx.say(`${head}${r.forgotten.includes(s.id) ? ' (original removed)' : ''}; dropped:`);
-      for (const p of s.dropped) process.stdout.write(`  ${p}\n`);
+      for (const p of s.dropped) process.stdout.write(`  ${escapeControl(p)}\n`);
     }
     for (const id of r.forgotten) if (unreadable.some((u) => u.id === id)) ctx.say(`snapshot ${id.slice(0, 8)} (unreadable) removed`);
     ctx.say(

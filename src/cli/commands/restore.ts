@@ -35,6 +35,7 @@ export function registerRestore(program: Command, run: Run): void {
       const { snapshot: sel, subpath } = splitSelector(selector as string);
       return ctx.withRepo('shared', async (repo) => {
         const snap = await selectSnapshot(repo, sel, { hosts: o.host, tags: o.tag, paths: o.path });
+        await repo.logAccess('restore', snap.id);
         const total = Number((snap.summary as Record<string, number> | null)?.total_bytes ?? 0);
         const view = ctx.progress('restore');
         let sum;

@@ -28,6 +28,8 @@ export function registerUnlock(program: Command, run: Run): void {
               exclusive: lock?.exclusive ?? null,
             });
           }
+          // Removing a running process's lock is an act someone should be able to trace.
+          if (all && removed.length > 0) await repo.log({ operation: 'unlock --remove-all', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
           if (ctx.json) {
             printJson({ ok: true, removed: removed.length, locks: removed });
             return;

@@ -21,7 +21,7 @@ import { loadIndexTruth, type IndexTruth } from './indexTruth.js';
 import { readData } from './readData.js';
 import { selectPacks, type DataSubset, type PackSize } from './readDataSubset.js';
 import { ScratchDb } from '../../index/scratchDb.js';
-import { checkError, type CheckError, type CheckProgress, type CheckResult } from './types.js';
+import { checkError, type CheckError, type CheckErrorKind, type CheckProgress, type CheckResult } from './types.js';
 import { VerificationRecord } from './verificationRecord.js';
 import { SnapshotWalker, type DamagedBlob } from './walkSnapshots.js';
 
@@ -59,6 +59,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
   try {
     opts.progress?.({ phase: 'index' });
     const snapshots = await loadSnapshots(repo, report);
+    await checkAudit(repo, report, notes);
     const truth = await loadIndexTruth(repo, scratch, report, opts.signal);
     opts.progress?.({ phase: 'packs' });
     const packs = await statPacks(repo);
@@ -110,6 +111,16 @@ async function loadSnapshots(repo: Repository, report: (e: CheckError) => void):
     }
   }
   return out.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.id < b.id ? -1 : 1));
+}
+
+/** The audit log's chain and rollback detection (repository/rollback.ts): errors, not notes. */
+async function checkAudit(repo: Repository, report: (e: CheckError) => void, notes: string[]): Promise<void> {
+  const audit = await repo.auditFindings();
+  for (const f of audit.errors) {
+    const snapshot = f.object.startsWith('snapshots/') ? f.object.slice('snapshots/'.length) : null;
+    report(checkError(f.kind as CheckErrorKind, f.message, { snapshot }));
+  }
+  notes.push(...audit.notes);
 }
 
 async function statPacks(repo: Repository): Promise<PackSize[]> {

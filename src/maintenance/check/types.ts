@@ -13,7 +13,11 @@ export type CheckErrorKind =
   | 'blob_missing'
   | 'blob_damaged'
   | 'pack_unreadable'
-  | 'pack_header_mismatch';
+  | 'pack_header_mismatch'
+  | 'rollback'
+  | 'log_gap'
+  | 'log_modified'
+  | 'log_unreadable';
 
 export interface CheckError {
   kind: CheckErrorKind;

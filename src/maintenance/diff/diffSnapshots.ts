@@ -66,12 +66,12 @@ export async function diffSnapshots(repo: Repository, a: Snapshot | null, b: Sna
   const item = (kind: DiffKind, e: TreeEntry, path: Buffer): DiffItem => ({ kind, path, type: e.type, size: e.type === EntryType.File ? Number(e.size) : 0 });
 
   const entriesOf = (tree: BlobId | undefined): AsyncIterator<TreeEntry> =>
-    tree ? (async function* () { yield* readTree(await repo.loadTreeBlob(tree), repo.loadTreeBlob); })() : (async function* () {})();
+    tree ? (async function* () { yield* readTree(await repo.loadTreeBlob(tree), repo.loadTreeBlob, tree); })() : (async function* () {})();
 
   /** Everything below a directory that exists on one side only. */
   const whole = async (kind: 'added' | 'removed', dir: TreeEntry, path: Buffer): Promise<void> => {
     if (dir.type !== EntryType.Dir || !dir.subtree) return;
-    for await (const e of readTree(await repo.loadTreeBlob(dir.subtree), repo.loadTreeBlob)) {
+    for await (const e of readTree(await repo.loadTreeBlob(dir.subtree), repo.loadTreeBlob, dir.subtree)) {
       const p = Buffer.concat([path, SLASH, e.name]);
       emit(item(kind, e, p));
       await whole(kind, e, p);

@@ -59,13 +59,13 @@ export async function collectUsedBlobs(repo: Repository, snapshots: readonly Sna
   };
 
   const visitTree = async (id: BlobId): Promise<void> => {
-    const node = decodeTreeNode(await load(id));
+    const node = decodeTreeNode(await load(id), id);
     progress.trees++;
     if (node.kind === NodeKind.Leaf) return visitEntries(node.entries);
     for (const part of node.parts) {
       // Parts are shared between versions of a big directory: only unseen ones are read.
       if (!used.add(part)) continue;
-      const leaf = decodeTreeNode(await load(Buffer.from(part) as BlobId));
+      const leaf = decodeTreeNode(await load(Buffer.from(part) as BlobId), part);
       if (leaf.kind !== NodeKind.Leaf) throw new IntegrityError(`tree part ${part.toString('hex')} of tree ${id.toString('hex')} is not a leaf`, { blob: part.toString('hex') });
       progress.trees++;
       await visitEntries(leaf.entries);

@@ -48,7 +48,7 @@ export async function executeRepairSnapshots(
     const done = rebuilt.get(hex);
     if (done) return done;
     const writer = new TreeWriter(store);
-    for await (const e of readTree(await repo.loadTreeBlob(id), repo.loadTreeBlob)) {
+    for await (const e of readTree(await repo.loadTreeBlob(id), repo.loadTreeBlob, id)) {
       const k = e.name.toString('latin1');
       if (damage.files.has(k)) continue;
       const sub = damage.dirs.get(k);

@@ -92,7 +92,7 @@ export class DamageFinder {
     let result: TreeDamage | undefined;
     try {
       const root = await this.index.load(id);
-      for await (const part of readTreeParts(root, this.index.load)) {
+      for await (const part of readTreeParts(root, this.index.load, id)) {
         for (const e of part) {
           if (e.type === EntryType.Dir && e.subtree) {
             const d = await this.tree(e.subtree);

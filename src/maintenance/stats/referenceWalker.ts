@@ -69,10 +69,10 @@ export class ReferenceWalker {
     if (this.signal?.aborted) throw new InterruptedError();
     const rootBytes = await this.repo.loadTreeBlob(tree);
     await this.noteTree(tree);
-    const node = decodeTreeNode(rootBytes);
+    const node = decodeTreeNode(rootBytes, tree);
     if (node.kind === NodeKind.Indirect) for (const part of node.parts) await this.noteTree(part);
     let total = 0;
-    for await (const e of readTree(rootBytes, this.repo.loadTreeBlob)) {
+    for await (const e of readTree(rootBytes, this.repo.loadTreeBlob, tree)) {
       this.entries++;
       if (e.type === EntryType.File) {
         total += Number(e.size);
