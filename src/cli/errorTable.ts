@@ -5,7 +5,7 @@ import {
   IntegrityError, InterruptedError, InvalidArgumentError, NotFoundError, PasswordRequiredError, RepositoryExistsError,
   RepositoryLockedError, RepositoryNotFoundError, StorageError, UnsupportedFormatError, WrongPasswordError,
 } from '../errors.js';
-import { LockLostError } from '../repository/lock.js';
+import { LockLostError, UnreadableLockError } from '../repository/lock.js';
 
 export type ErrorCode =
   | 'invalid_argument' | 'repository_not_found' | 'repository_exists' | 'wrong_password' | 'repository_locked'
@@ -23,6 +23,7 @@ const TABLE: Array<[ErrorClass, number, ErrorCode]> = [
   [WrongPasswordError, EXIT.wrongPassword, 'wrong_password'],
   [RepositoryLockedError, EXIT.locked, 'repository_locked'],
   [LockLostError, EXIT.failure, 'repository_locked'],
+  [UnreadableLockError, EXIT.locked, 'repository_locked'],
   [NotFoundError, EXIT.failure, 'not_found'],
   [IntegrityError, EXIT.failure, 'integrity'],
   [UnsupportedFormatError, EXIT.failure, 'integrity'],

@@ -14,7 +14,7 @@ import { decodeIndex, encodeIndex, type IndexPack } from '../index/indexFormat.j
 import { readBlobAt } from '../pack/packReader.js';
 import type { RepoConfig } from './config.js';
 import type { Crypt } from './crypt.js';
-import { RepositoryLock } from './lock.js';
+import { RepositoryLock, type LockOptions } from './lock.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot, type SnapshotRecord } from './snapshotRecord.js';
 import { appendLog, type LogEntry } from './auditLog.js';
 import { listSnapshotsCached } from './snapshotCache.js';
@@ -170,8 +170,9 @@ export class Repository {
     await this.backend.remove(`snapshots/${id}`);
   }
 
-  lock(exclusive: boolean, retryMs = 0): Promise<RepositoryLock> {
-    return RepositoryLock.acquire(this.backend, this.crypt, exclusive, retryMs);
+  /** Take a shared or exclusive lock (a number is the --retry-lock time in ms, as before). */
+  lock(exclusive: boolean, opts: LockOptions | number = {}): Promise<RepositoryLock> {
+    return RepositoryLock.acquire(this.backend, this.crypt, exclusive, opts);
   }
 
   log(entry: Omit<LogEntry, 'time' | 'username' | 'hostname'>): Promise<void> {

@@ -4,7 +4,7 @@ import { DEFAULT_MAX_UNUSED, parseMaxUnused, parseSize, type PrunePolicy } from 
 import { pruneRepository, type PruneProgress, type PruneReport } from '../../maintenance/prune/pruneRepository.js';
 import type { CliContext } from '../context.js';
 import { printJson, size, table } from '../output.js';
-import { addPolicyOptions, forgetRequest, printGroups, withExclusiveLock, type PolicyCliOptions } from './forget.js';
+import { addPolicyOptions, forgetRequest, printGroups, type PolicyCliOptions } from './forget.js';
 import type { Run } from './index.js';
 
 interface PruneCliOptions extends PolicyCliOptions {
@@ -44,7 +44,7 @@ async function pruneCommand(ctx: CliContext, o: PruneCliOptions): Promise<void> 
   };
   const forget = forgetRequest(o, []);
   const dryRun = Boolean(o.dryRun);
-  await withExclusiveLock(ctx, async (repo, checkLock) => {
+  await ctx.withRepo('exclusive', async (repo, lock) => {
     const view = ctx.progress(dryRun ? 'prune (dry run)' : 'prune');
     let report: PruneReport;
     try {
@@ -52,7 +52,7 @@ async function pruneCommand(ctx: CliContext, o: PruneCliOptions): Promise<void> 
         forget: isNoop(forget) ? undefined : forget,
         policy,
         dryRun,
-        checkLock,
+        checkLock: () => lock.assertHeld(),
         signal: ctx.signal,
         onProgress: (p) => view.update({ files: p.done, unit: PHASE_UNIT[p.phase], bytes: p.bytes, current: PHASE_LABEL[p.phase] }),
       });
