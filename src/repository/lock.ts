@@ -118,7 +118,8 @@ export class RepositoryLock {
     await backend.put(name, crypt.seal('lock', encodeLock(record)));
     // Write first, then look: two processes racing both see each other and both back off.
     const judge: Judge = { self, storageNow: (await backend.stat(name))?.mtime ?? Date.now(), staleMs: times.staleMs };
-    const others = (await readLocks(backend, crypt)).filter((e) => e.name !== name && !staleReason(e, judge));
+    // Shared lockers ignore unreadable objects, so only exclusive ones wait to re-read them.
+    const others = (await readLocks(backend, crypt, { rereadUnreadable: exclusive })).filter((e) => e.name !== name && !staleReason(e, judge));
     const conflict = others.find((e) => e.lock && (exclusive || e.lock.exclusive));
     const unreadable = exclusive ? others.filter((e) => !e.lock).map((e) => e.name) : [];
     if (conflict?.lock || unreadable.length > 0) {

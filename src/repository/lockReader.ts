@@ -56,13 +56,16 @@ async function readOne(backend: Backend, crypt: Crypt, name: string): Promise<Re
 
 /**
  * Every lock object under locks/. Listed-but-vanished ones are dropped after a re-list confirms
- * they are gone; unreadable ones are re-read a few times and then returned with `lock` undefined.
+ * they are gone; unreadable ones are re-read a few times (unless the caller ignores them anyway)
+ * and then returned with `lock` undefined.
  */
-export async function readLocks(backend: Backend, crypt: Crypt, delays: readonly number[] = REREAD_DELAYS_MS): Promise<LockEntry[]> {
+export async function readLocks(backend: Backend, crypt: Crypt, opts: { rereadUnreadable?: boolean } = {}): Promise<LockEntry[]> {
+  const delays = REREAD_DELAYS_MS;
+  const reread = opts.rereadUnreadable ?? true;
   for (let round = 0; ; round++) {
     const names = await backend.list('locks/');
     const reads = await Promise.all(names.map((n) => readOne(backend, crypt, n)));
-    const unsettled = reads.some((r) => r === 'vanished' || r.lock === undefined);
+    const unsettled = reads.some((r) => r === 'vanished' || (reread && r.lock === undefined));
     if (!unsettled || round >= delays.length) return reads.filter((r): r is LockEntry => r !== 'vanished');
     await new Promise((r) => setTimeout(r, delays[round]));
   }
