@@ -157,4 +157,34 @@ describe('locks', () => {
     expect(diffTrees(snapshotTree(src), snapshotTree(target))).toEqual([]);
     expect(sb.json<{ packs_deleted: number }>(['prune']).packs_deleted).toBeGreaterThan(0);
   });
+
+  it('every lock wrapper takes --retry-lock the same way: waits out a holder, refuses a bad value (key, copy target, forget, create)', async () => {
+    const sb = sandbox();
+    writeFileSync(sb.path('f'), randomBytes(50_000));
+    sb.ok(['create', sb.path('f')]);
+    const target = new Sandbox();
+    sandboxes.push(target);
+    target.init();
+    const pw = sb.path('pw');
+    writeFileSync(pw, 'second password');
+    const commands: Array<{ args: string[]; env?: Record<string, string> }> = [
+      { args: ['key', 'add', '--new-password-file', pw, '--kdf', 'scrypt:1024,8,1'] },
+      { args: ['copy', '--to', target.repo], env: { SNAP_TO_PASSWORD: target.password! } },
+      { args: ['forget', '--keep-last', '5'] },
+      { args: ['create', sb.path('f')] },
+    ];
+    for (const c of commands) {
+      const r = sb.run([...c.args, '--retry-lock', 'soon', '--json'], { env: c.env });
+      expect(r.code, c.args.join(' ')).toBe(1);
+      expect(JSON.parse(r.stdout).error.code).toBe('invalid_argument');
+      expect(r.stderr).toContain("--retry-lock: expected a duration like 30s, 5m or 1h, got 'soon'");
+    }
+    // The copy target is locked by the holder; the others wait for an exclusive holder of their own repository.
+    for (const c of commands) {
+      const holder = await holdLock(c.args[0] === 'copy' ? target : sb, true, 1_200);
+      const r = sb.run([...c.args, '--retry-lock', '10s'], { env: c.env });
+      expect(r.code, `${c.args.join(' ')}: ${r.stderr}`).toBe(0);
+      await exited(holder);
+    }
+  });
 });
