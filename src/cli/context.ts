@@ -88,11 +88,15 @@ export class CliContext {
   }
 
   /**
-   * Lock an open repository, run, release. If the lock is lost meanwhile, `signal` aborts and the
+   * Lock an open repository (`acquire` replaces the plain lock for prune's no-space recovery), run,
+   * release. If the lock is lost meanwhile, `signal` aborts and the
    * command fails with the LockLostError (not "interrupted"), whatever its loops threw on the way out.
    */
-  async withLock<T>(repo: Repository, exclusive: boolean, fn: (lock: RepositoryLock) => Promise<T>): Promise<T> {
-    const lock = await repo.lock(exclusive, this.lockOptions());
+  async withLock<T>(
+    repo: Repository, exclusive: boolean, fn: (lock: RepositoryLock) => Promise<T>,
+    acquire: (opts: LockOptions) => Promise<RepositoryLock> = (opts) => repo.lock(exclusive, opts),
+  ): Promise<T> {
+    const lock = await acquire(this.lockOptions());
     this.held.push(lock);
     this.combined = AbortSignal.any([this.interrupt, ...this.held.map((l) => l.signal)]);
     try {
