@@ -19,3 +19,6 @@ export { findEntry, treeEntries, fileChunkIds } from './restorer/findEntry.js';
 export { EntryType, type TreeEntry } from './tree/index.js';
 export { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker/index.js';
 export { DEFAULT_KDF, parseKdf, type KdfParams } from './crypto/index.js';
+export { RepositoryLock, LockLostError, UnreadableLockError, type LockOptions } from './repository/lock.js';
+export { unlockRepository, type UnlockResult } from './repository/unlockRepository.js';
+export { lockWithoutSpace, type NoSpaceRecovery } from './repository/lockNoSpace.js';
