@@ -43,3 +43,6 @@ export { diffSnapshots, type DiffOptions, type DiffItem } from './maintenance/di
 export { verifyDir, type VerifyOptions, type VerifyResult } from './restorer/verifyDir.js';
 export { listKeys, addRepositoryKey, removeRepositoryKey, changePassword, type KeyInfo } from './repository/keyManagement.js';
 export { readLog, type LogEntry } from './repository/auditLog.js';
+export { RepositoryLock, LockLostError, UnreadableLockError, type LockOptions } from './repository/lock.js';
+export { unlockRepository, type UnlockResult } from './repository/unlockRepository.js';
+export { lockWithoutSpace, type NoSpaceRecovery } from './repository/lockNoSpace.js';

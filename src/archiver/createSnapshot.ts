@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { InterruptedError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { BlobId, SnapshotId } from '../ids.js';
 import { BlobSaver } from '../repository/blobSaver.js';
+import { pausePoint } from '../repository/crashPoint.js';
 import type { Repository } from '../repository/repository.js';
 import { localIsoTime, type Snapshot } from '../repository/snapshotRecord.js';
 import { entryFromStat, EntryType, UserGroupNames, type TreeEntry } from '../tree/index.js';
@@ -97,7 +98,8 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
     await ctx.workers?.close();
     await ctx.dirCache?.close();
   }
-  // An interrupt that came after the walk's last check still means "no new snapshot".
+  await pausePoint('create-before-snapshot');
+  // An interrupt (or a lost lock) that came after the walk's last check still means "no new snapshot".
   if (opts.signal?.aborted) throw new InterruptedError();
   const c = ctx.counters;
   const summary: CreateSummary = {

@@ -29,8 +29,11 @@ export interface Backend {
   get(name: string): Promise<Buffer>;
   /** Read `length` bytes at `offset`. */
   getRange(name: string, offset: number, length: number): Promise<Buffer>;
-  /** Size of an object, or undefined when it is missing. */
-  stat(name: string): Promise<{ size: number } | undefined>;
+  /**
+   * Size of an object, or undefined when it is missing; `mtime` is the storage's own time of the
+   * object in ms since the epoch (file mtime, S3 LastModified), when it has one (lock staleness).
+   */
+  stat(name: string): Promise<{ size: number; mtime?: number } | undefined>;
   /** Names (full, e.g. "index/ab12…") of the objects under a prefix ("index/", "data/"). */
   list(prefix: string): Promise<string[]>;
   /** Remove an object durably (missing is not an error). */

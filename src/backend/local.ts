@@ -170,10 +170,10 @@ export class LocalBackend implements Backend {
     void h.then((f) => f.close()).catch(() => undefined);
   }
 
-  async stat(name: string): Promise<{ size: number } | undefined> {
+  async stat(name: string): Promise<{ size: number; mtime: number } | undefined> {
     try {
       const st = await fs.stat(this.full(name));
-      return { size: st.size };
+      return { size: st.size, mtime: st.mtimeMs };
     } catch (e) {
       if (isCode(e, 'ENOENT')) return undefined;
       throw wrap(e, this.full(name));

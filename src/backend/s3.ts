@@ -232,10 +232,10 @@ export class S3Backend implements Backend {
     }
   }
 
-  async stat(name: string): Promise<{ size: number } | undefined> {
+  async stat(name: string): Promise<{ size: number; mtime?: number } | undefined> {
     try {
-      const r = await this.send<{ ContentLength?: number }>(new this.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...this.owner }));
-      return { size: Number(r.ContentLength ?? 0) };
+      const r = await this.send<{ ContentLength?: number; LastModified?: Date }>(new this.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...this.owner }));
+      return { size: Number(r.ContentLength ?? 0), mtime: r.LastModified?.getTime() };
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw this.wrap(e, 'head', name);

@@ -1,9 +1,12 @@
 // What every command gets: the global options, the interrupt signal, and opening the repository
-// with the lock its command needs (released however the command ends).
+// with the lock its command needs (released however the command ends). Every lock a command takes
+// goes through withLock(): --retry-lock is parsed once here, and while a lock is held `signal` also
+// aborts when that lock is lost, so the command's loops stop and it fails with the lock's error.
 
 import { InvalidArgumentError } from '../errors.js';
 import type { BackendOptions } from '../backend/openBackend.js';
 import type { Repository } from '../repository/repository.js';
+import type { LockOptions, RepositoryLock } from '../repository/lock.js';
 import { passwordSource, passwordSupplied } from './password.js';
 import { escapeControl, setWarningSource } from './output.js';
 import { progressEnabled, startProgress, type ProgressView } from './progress.js';
@@ -21,6 +24,7 @@ export interface GlobalOptions {
 }
 
 export type LockMode = 'shared' | 'exclusive' | 'none';
+type WithLockFn<T> = (repo: Repository, held: RepositoryLock) => Promise<T>;
 
 export function parseDuration(s: string, what: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
@@ -31,11 +35,38 @@ export function parseDuration(s: string, what: string): number {
 
 export class CliContext {
   private s3Warned = false;
+  private readonly held: RepositoryLock[] = [];
+  private combined: AbortSignal;
+  private lockOpts: LockOptions | undefined;
 
   constructor(
     readonly g: GlobalOptions,
-    readonly signal: AbortSignal,
-  ) {}
+    private readonly interrupt: AbortSignal,
+  ) {
+    this.combined = interrupt;
+  }
+
+  /** Aborted by SIGINT/SIGTERM, or when a lock this command holds is lost. */
+  get signal(): AbortSignal {
+    return this.combined;
+  }
+
+  /**
+   * --retry-lock, and the lock timing: SNAP_LOCK_REFRESH / SNAP_LOCK_STALE (durations; tests only,
+   * the defaults are 5m and 30m). Parsed once.
+   */
+  lockOptions(): LockOptions {
+    if (!this.lockOpts) {
+      const env = (name: string) => (process.env[name] ? parseDuration(process.env[name]!, name) : undefined);
+      const o: LockOptions = {
+        retryMs: this.g.retryLock ? parseDuration(this.g.retryLock, '--retry-lock') : 0,
+        refreshMs: env('SNAP_LOCK_REFRESH'),
+        staleMs: env('SNAP_LOCK_STALE'),
+      };
+      this.lockOpts = o;
+    }
+    return this.lockOpts;
+  }
 
   get json(): boolean {
     return Boolean(this.g.json);
@@ -83,19 +114,41 @@ export class CliContext {
     });
   }
 
+  /**
+   * Lock an open repository (`acquire` replaces the plain lock for prune's no-space recovery), run,
+   * release. If the lock is lost meanwhile, `signal` aborts and the
+   * command fails with the LockLostError (not "interrupted"), whatever its loops threw on the way out.
+   */
+  async withLock<T>(
+    repo: Repository, exclusive: boolean, fn: (lock: RepositoryLock) => Promise<T>,
+    acquire: (opts: LockOptions) => Promise<RepositoryLock> = (opts) => repo.lock(exclusive, opts),
+  ): Promise<T> {
+    const lock = await acquire(this.lockOptions());
+    this.held.push(lock);
+    this.combined = AbortSignal.any([this.interrupt, ...this.held.map((l) => l.signal)]);
+    try {
+      return await fn(lock);
+    } catch (e) {
+      if (lock.signal.aborted && !this.interrupt.aborted) throw lock.signal.reason;
+      throw e;
+    } finally {
+      this.held.splice(this.held.indexOf(lock), 1);
+      this.combined = this.held.length ? AbortSignal.any([this.interrupt, ...this.held.map((l) => l.signal)]) : this.interrupt;
+      await lock.release();
+    }
+  }
+
   /** Open, lock, run, then release the lock and close, whatever happens. */
-  async withRepo<T>(lock: LockMode, fn: (repo: Repository) => Promise<T>): Promise<T> {
+  async withRepo<T>(lock: 'shared' | 'exclusive', fn: WithLockFn<T>): Promise<T>;
+  async withRepo<T>(lock: LockMode, fn: (repo: Repository, held: RepositoryLock | undefined) => Promise<T>): Promise<T>;
+  async withRepo<T>(lock: LockMode, fn: WithLockFn<T> | ((repo: Repository, held: RepositoryLock | undefined) => Promise<T>)): Promise<T> {
     const repo = await this.openRepo();
     setWarningSource(() => repo.warnings);
     repo.onNotice = (m) => this.warn(`snap: ${m}`);
     try {
-      const retry = this.g.retryLock ? parseDuration(this.g.retryLock, '--retry-lock') : 0;
-      const held = lock === 'none' ? undefined : await repo.lock(lock === 'exclusive', retry);
-      try {
-        return await fn(repo);
-      } finally {
-        await held?.release();
-      }
+      // 'none' is only accepted with the second signature, whose function takes undefined.
+      if (lock === 'none') return await (fn as (repo: Repository, held: RepositoryLock | undefined) => Promise<T>)(repo, undefined);
+      return await this.withLock(repo, lock === 'exclusive', (held) => fn(repo, held));
     } finally {
       // What was skipped, one line each, after the command's own output (CLI: warnings on stderr).
       for (const w of repo.warnings) this.warn(`warning: ${w.message}`);

@@ -6,7 +6,7 @@ import {
   RepositoryLockedError, RepositoryNotFoundError, StorageError, UnsupportedFormatError, WrongPasswordError,
 } from '../errors.js';
 import { UntrustedRepositoryError } from '../errors.js';
-import { LockLostError } from '../repository/lock.js';
+import { LockLostError, UnreadableLockError } from '../repository/lock.js';
 
 export type ErrorCode =
   | 'invalid_argument' | 'repository_not_found' | 'repository_exists' | 'wrong_password' | 'repository_locked'
@@ -24,6 +24,7 @@ const TABLE: Array<[ErrorClass, number, ErrorCode]> = [
   [WrongPasswordError, EXIT.wrongPassword, 'wrong_password'],
   [RepositoryLockedError, EXIT.locked, 'repository_locked'],
   [LockLostError, EXIT.failure, 'repository_locked'],
+  [UnreadableLockError, EXIT.locked, 'repository_locked'],
   [NotFoundError, EXIT.failure, 'not_found'],
   [IntegrityError, EXIT.failure, 'integrity'],
   [UnsupportedFormatError, EXIT.failure, 'integrity'],

@@ -16,7 +16,7 @@ import { CACHE_DIR_MODE, privateDir } from '../index/cacheFolder.js';
 import { readBlobAt } from '../pack/packReader.js';
 import type { RepoConfig } from './config.js';
 import type { Crypt } from './crypt.js';
-import { RepositoryLock } from './lock.js';
+import { RepositoryLock, type LockOptions } from './lock.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot, type SnapshotRecord } from './snapshotRecord.js';
 import { appendLog, readLog, verifyChain, type LogEntry, type StoredLogEntry } from './auditLog.js';
 import {
@@ -302,8 +302,9 @@ export class Repository {
     await this.backend.remove(`snapshots/${id}`);
   }
 
-  lock(exclusive: boolean, retryMs = 0): Promise<RepositoryLock> {
-    return RepositoryLock.acquire(this.backend, this.crypt, exclusive, retryMs);
+  /** Take a shared or exclusive lock (a number is the --retry-lock time in ms, as before). */
+  lock(exclusive: boolean, opts: LockOptions | number = {}): Promise<RepositoryLock> {
+    return RepositoryLock.acquire(this.backend, this.crypt, exclusive, opts);
   }
 
   /** Append to the audit log, sealing its current heads; this client remembers the entry (rollback.ts). */

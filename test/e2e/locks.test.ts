@@ -11,19 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diffTrees, Sandbox, snapshotTree } from './helpers.js';
-
-const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
-
-/** A process that opens the repository, takes a lock, prints "locked", and holds it until SIGTERM or HOLD_MS. */
-const HOLDER = `
-const { openRepository } = await import(process.env.DIST + '/repository/openRepository.js');
-const repo = await openRepository({ location: process.env.SNAP_REPO, password: async () => Buffer.from(process.env.SNAP_PASSWORD), cacheDir: process.env.SNAP_CACHE_DIR });
-const lock = await repo.lock(process.env.EXCLUSIVE === '1');
-process.stdout.write('locked\\n');
-const end = async () => { await lock.release(); await repo.close(); process.exit(0); };
-process.on('SIGTERM', end);
-setTimeout(end, Number(process.env.HOLD_MS));
-`;
+import { collectOutput, exited, holdLock as holdLockWith, locks, waitFor } from './lockHelpers.js';
 
 const sandboxes: Sandbox[] = [];
 const children: ChildProcess[] = [];
@@ -40,45 +28,7 @@ afterEach(() => {
   for (const sb of sandboxes.splice(0)) sb.cleanup();
 });
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function collectOutput(c: ChildProcess): { stdout: string; stderr: string } {
-  const out = { stdout: '', stderr: '' };
-  c.stdout?.on('data', (d: Buffer) => (out.stdout += d.toString()));
-  c.stderr?.on('data', (d: Buffer) => (out.stderr += d.toString()));
-  return out;
-}
-
-const exited = (c: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> =>
-  c.exitCode !== null || c.signalCode !== null
-    ? Promise.resolve({ code: c.exitCode, signal: c.signalCode })
-    : new Promise((resolve) => c.once('exit', (code, signal) => resolve({ code, signal })));
-
-async function holdLock(sb: Sandbox, exclusive: boolean, holdMs: number): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--input-type=module', '-e', HOLDER], {
-    env: { ...sb.baseEnv(), DIST, EXCLUSIVE: exclusive ? '1' : '0', HOLD_MS: String(holdMs) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(c);
-  const out = collectOutput(c);
-  await waitFor('the holder to take its lock', () => out.stdout.includes('locked') || c.exitCode !== null);
-  if (!out.stdout.includes('locked')) throw new Error(`lock holder failed: ${out.stderr}`);
-  return c;
-}
-
-const locks = (sb: Sandbox): string[] => {
-  try {
-    return readdirSync(path.join(sb.repo, 'locks'));
-  } catch {
-    return [];
-  }
-};
+const holdLock = (sb: Sandbox, exclusive: boolean, holdMs: number) => holdLockWith(sb, exclusive, holdMs, children);
 
 /** Every file of the repository except locks, with its size. */
 function repoFiles(sb: Sandbox): string[] {
@@ -209,5 +159,35 @@ describe('locks', () => {
     sb.ok(['restore', `${keep}:${src}`, target]);
     expect(diffTrees(snapshotTree(src), snapshotTree(target))).toEqual([]);
     expect(sb.json<{ packs_deleted: number }>(['prune']).packs_deleted).toBeGreaterThan(0);
+  });
+
+  it('every lock wrapper takes --retry-lock the same way: waits out a holder, refuses a bad value (key, copy target, forget, create)', async () => {
+    const sb = sandbox();
+    writeFileSync(sb.path('f'), randomBytes(50_000));
+    sb.ok(['create', sb.path('f')]);
+    const target = new Sandbox();
+    sandboxes.push(target);
+    target.init();
+    const pw = sb.path('pw');
+    writeFileSync(pw, 'second password');
+    const commands: Array<{ args: string[]; env?: Record<string, string> }> = [
+      { args: ['key', 'add', '--new-password-file', pw, '--kdf', 'scrypt:1024,8,1'] },
+      { args: ['copy', '--to', target.repo], env: { SNAP_TO_PASSWORD: target.password! } },
+      { args: ['forget', '--keep-last', '5'] },
+      { args: ['create', sb.path('f')] },
+    ];
+    for (const c of commands) {
+      const r = sb.run([...c.args, '--retry-lock', 'soon', '--json'], { env: c.env });
+      expect(r.code, c.args.join(' ')).toBe(1);
+      expect(JSON.parse(r.stdout).error.code).toBe('invalid_argument');
+      expect(r.stderr).toContain("--retry-lock: expected a duration like 30s, 5m or 1h, got 'soon'");
+    }
+    // The copy target is locked by the holder; the others wait for an exclusive holder of their own repository.
+    for (const c of commands) {
+      const holder = await holdLock(c.args[0] === 'copy' ? target : sb, true, 1_200);
+      const r = sb.run([...c.args, '--retry-lock', '10s'], { env: c.env });
+      expect(r.code, `${c.args.join(' ')}: ${r.stderr}`).toBe(0);
+      await exited(holder);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { PasswordRequiredError } from '../../errors.js';
 import { filterSnapshots, selectSnapshot, type SnapshotFilter } from '../../repository/selectSnapshot.js';
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
-import { parseDuration, type CliContext } from '../context.js';
+import type { CliContext } from '../context.js';
 import { printJson, size } from '../output.js';
 import { passwordSupplied, promptNoEcho, readPasswordFile } from '../password.js';
 import { collect, type Run } from './index.js';
@@ -54,18 +54,17 @@ export function registerCopy(program: Command, run: Run): void {
     .option('--path <path>', 'only snapshots including this path (repeatable)', collect)
     .action(run(async (ctx: CliContext, selectors: unknown, opts: unknown) => {
       const o = opts as CopyCliOptions;
-      const retry = ctx.g.retryLock ? parseDuration(ctx.g.retryLock, '--retry-lock') : 0;
       await ctx.withRepo('shared', async (src) => {
         const snapshots = await chooseSnapshots(src, selectors as string[], { hosts: o.host, tags: o.tag, paths: o.path });
         const dst = await ctx.openRepo(o.to, targetPassword(o.toPasswordFile), passwordSupplied({ passwordFile: o.toPasswordFile }, 'SNAP_TO_PASSWORD', 'SNAP_TO_PASSWORD_FILE'));
         try {
-          const lock = await dst.lock(false, retry);
+          await ctx.withLock(dst, false, async (lock) => {
           const view = ctx.progress('copy');
           try {
             const summary = await copySnapshots(src, dst, {
               snapshots,
               signal: ctx.signal,
-              beforeSnapshotWrite: () => lock.check(),
+              beforeSnapshotWrite: () => lock.assertHeld(),
               progress: (p) => view.update({ files: p.snapshotsDone, unit: 'snapshots', bytes: p.bytesCopied, current: p.current }),
             });
             view.stop();
@@ -83,8 +82,8 @@ export function registerCopy(program: Command, run: Run): void {
             }
           } finally {
             view.stop();
-            await lock.release();
           }
+          });
         } finally {
           await dst.close();
         }

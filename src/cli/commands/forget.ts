@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { planForget, type ForgetRequest } from '../../maintenance/forget/planForget.js';
 import { executeForget } from '../../maintenance/forget/executeForget.js';
 import { DEFAULT_GROUP_BY, describeGroupKey, parseGroupBy, parseKeepCount, type GroupPlan, type RetentionPolicy } from '../../maintenance/retention/index.js';
-import type { Repository } from '../../repository/repository.js';
-import { parseDuration, type CliContext } from '../context.js';
+import type { CliContext } from '../context.js';
 import { localTime, printJson, table } from '../output.js';
 import { collect, type Run } from './index.js';
 
@@ -61,22 +60,6 @@ export function forgetRequest(o: PolicyCliOptions, selectors: string[]): ForgetR
   };
 }
 
-/**
- * Run with the exclusive lock held, giving the command a check that throws once the lock has
- * been removed (by `unlock` or another process), so it stops before its next destructive step.
- */
-export async function withExclusiveLock<T>(ctx: CliContext, fn: (repo: Repository, checkLock: () => Promise<void>) => Promise<T>): Promise<T> {
-  return ctx.withRepo('none', async (repo) => {
-    const retry = ctx.g.retryLock ? parseDuration(ctx.g.retryLock, '--retry-lock') : 0;
-    const lock = await repo.lock(true, retry);
-    try {
-      return await fn(repo, () => lock.check());
-    } finally {
-      await lock.release();
-    }
-  });
-}
-
 /** Per group: the kept snapshots with their reasons, then the removed ones. */
 export function printGroups(ctx: CliContext, groups: GroupPlan[], dryRun: boolean): void {
   for (const g of groups) {
@@ -103,10 +86,10 @@ export function registerForget(program: Command, run: Run): void {
     run(async (ctx: CliContext, selectors: unknown, opts: unknown) => {
       const o = opts as PolicyCliOptions;
       const req = forgetRequest(o, selectors as string[]);
-      await withExclusiveLock(ctx, async (repo, checkLock) => {
+      await ctx.withRepo('exclusive', async (repo, lock) => {
         const plan = await planForget(repo, req);
         const dryRun = Boolean(o.dryRun);
-        if (!dryRun) await executeForget(repo, plan.remove.map((r) => r.id), { checkLock });
+        if (!dryRun) await executeForget(repo, plan.remove.map((r) => r.id), { checkLock: () => lock.assertHeld() });
         if (ctx.json) {
           printJson({ keep: plan.keep, remove: plan.remove, dry_run: dryRun });
           return;

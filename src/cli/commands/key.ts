@@ -7,7 +7,7 @@ import { DEFAULT_KDF, formatKdf, isWeakKdf, parseKdf, type KdfParams } from '../
 import { InvalidArgumentError } from '../../errors.js';
 import { addRepositoryKey, changePassword, listKeys, removeRepositoryKey } from '../../repository/keyManagement.js';
 import type { Repository } from '../../repository/repository.js';
-import { parseDuration, type CliContext } from '../context.js';
+import type { CliContext } from '../context.js';
 import { localTime, printJson, table } from '../output.js';
 import { promptNoEcho, readPasswordFile } from '../password.js';
 import type { Run } from './index.js';
@@ -45,21 +45,12 @@ async function withKeyChange<T>(ctx: CliContext, o: NewKeyOptions, fn: (repo: Re
     if (!repo.crypt.encrypted) throw new InvalidArgumentError(`the repository at ${repo.location} is not encrypted: it has no passwords or keys to manage`);
     const pw = await newPassword(o.newPasswordFile);
     if (isWeakKdf(kdf)) ctx.warn(`note: --kdf ${formatKdf(kdf)} is below the recommended cost (${formatKdf(DEFAULT_KDF)}); use it for tests only`);
-    return await locked(ctx, repo, true, () => fn(repo, pw, kdf));
+    return await ctx.withLock(repo, true, () => fn(repo, pw, kdf));
   } finally {
     await repo.close();
   }
 }
 
-async function locked<T>(ctx: CliContext, repo: Repository, exclusive: boolean, fn: () => Promise<T>): Promise<T> {
-  const retry = ctx.g.retryLock ? parseDuration(ctx.g.retryLock, '--retry-lock') : 0;
-  const lock = await repo.lock(exclusive, retry);
-  try {
-    return await fn();
-  } finally {
-    await lock.release();
-  }
-}
 
 export function registerKey(program: Command, run: Run): void {
   const key = program.command('key').description('manage the passwords (key files) that open the repository');

@@ -3,14 +3,19 @@ import { isNoop } from '../../maintenance/forget/planForget.js';
 import { DEFAULT_MAX_UNUSED, parseMaxUnused, parseSize, type PrunePolicy } from '../../maintenance/prune/planPrune.js';
 import { pruneRepository, type PruneProgress, type PruneReport } from '../../maintenance/prune/pruneRepository.js';
 import type { CliContext } from '../context.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { lockWithoutSpace, type NoSpaceRecovery } from '../../repository/lockNoSpace.js';
+import type { RepositoryLock } from '../../repository/lock.js';
+import type { Repository } from '../../repository/repository.js';
 import { printJson, size, table } from '../output.js';
-import { addPolicyOptions, forgetRequest, printGroups, withExclusiveLock, type PolicyCliOptions } from './forget.js';
+import { addPolicyOptions, forgetRequest, printGroups, type PolicyCliOptions } from './forget.js';
 import type { Run } from './index.js';
 
 interface PruneCliOptions extends PolicyCliOptions {
   maxUnused: string;
   maxRepackSize?: string;
   verbose?: boolean;
+  unsafeRecoverNoFreeSpace?: string;
 }
 
 const PHASE_LABEL: Record<PruneProgress['phase'], string> = {
@@ -34,6 +39,7 @@ export function registerPrune(program: Command, run: Run): void {
     .option('--max-unused <limit>', "unused space to tolerate: a percentage (restic's meaning), a size such as 100M, or 'unlimited'", '5%')
     .option('--max-repack-size <size>', 'repack at most this many bytes of packs (e.g. 500M, 2G)')
     .option('-v, --verbose', 'list the decision for every pack')
+    .option('--unsafe-recover-no-free-space <repository-id>', 'UNSAFE, read docs/operations.md first: on a full repository, make room for the lock by deleting staged files and unused packs; no repacking')
     .action(run(async (ctx: CliContext, opts: unknown) => pruneCommand(ctx, opts as PruneCliOptions)));
 }
 
@@ -44,7 +50,23 @@ async function pruneCommand(ctx: CliContext, o: PruneCliOptions): Promise<void> 
   };
   const forget = forgetRequest(o, []);
   const dryRun = Boolean(o.dryRun);
-  await withExclusiveLock(ctx, async (repo, checkLock) => {
+  // Repacking writes before it frees: the recovery only deletes.
+  if (o.unsafeRecoverNoFreeSpace !== undefined) policy.maxRepackBytes = 0;
+  let recovery: NoSpaceRecovery | undefined;
+  const withPruneLock = <T>(fn: (repo: Repository, lock: RepositoryLock) => Promise<T>): Promise<T> =>
+    o.unsafeRecoverNoFreeSpace === undefined
+      ? ctx.withRepo('exclusive', fn)
+      : ctx.withRepo('none', async (repo) => {
+          if (o.unsafeRecoverNoFreeSpace !== repo.config.id) {
+            throw new InvalidArgumentError(`--unsafe-recover-no-free-space: give this repository's id (${repo.config.id}) to confirm`);
+          }
+          return ctx.withLock(repo, true, (lock) => fn(repo, lock), async (opts) => {
+            const r = await lockWithoutSpace(repo, opts, () => unusedPacks(repo, policy));
+            recovery = r.recovery;
+            return r.lock;
+          });
+        });
+  await withPruneLock(async (repo, lock) => {
     const view = ctx.progress(dryRun ? 'prune (dry run)' : 'prune');
     let report: PruneReport;
     try {
@@ -52,7 +74,7 @@ async function pruneCommand(ctx: CliContext, o: PruneCliOptions): Promise<void> 
         forget: isNoop(forget) ? undefined : forget,
         policy,
         dryRun,
-        checkLock,
+        checkLock: () => lock.assertHeld(),
         signal: ctx.signal,
         onProgress: (p) => view.update({ files: p.done, unit: PHASE_UNIT[p.phase], bytes: p.bytes, current: PHASE_LABEL[p.phase] }),
       });
@@ -60,11 +82,18 @@ async function pruneCommand(ctx: CliContext, o: PruneCliOptions): Promise<void> 
       view.stop();
     }
     if (ctx.json) {
-      printJson(pruneDocument(report));
+      printJson({ ...pruneDocument(report), ...(recovery ? { no_space_recovery: { leftover_files_removed: recovery.leftovers.files, packs_deleted_first: recovery.packsDeleted } } : {}) });
       return;
     }
+    if (recovery) ctx.say(`made room for the lock: removed ${recovery.leftovers.files} staged file(s) and ${recovery.packsDeleted.length} unused pack(s) first`);
     printReport(ctx, report, Boolean(o.verbose));
   });
+}
+
+/** Packs with no used blob, largest first (what the recovery may delete before it has a lock). */
+async function unusedPacks(repo: Repository, policy: PrunePolicy): Promise<string[]> {
+  const plan = (await pruneRepository(repo, { policy, dryRun: true })).plan;
+  return plan.packs.filter((p) => p.state === 'indexed' && p.usedBlobs === 0 && p.size > 0).sort((a, b) => b.size - a.size).map((p) => p.id);
 }
 
 export function pruneDocument(r: PruneReport): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isStale, readLocks } from '../../repository/lock.js';
+import { unlockRepository } from '../../repository/unlockRepository.js';
 import type { CliContext } from '../context.js';
 import { localTime, printJson } from '../output.js';
 import type { Run } from './index.js';
@@ -7,35 +7,33 @@ import type { Run } from './index.js';
 export function registerUnlock(program: Command, run: Run): void {
   program
     .command('unlock')
-    .description('remove stale locks (their holder is gone, or has not refreshed them for 30 minutes)')
-    .option('--remove-all', 'remove every lock, also those of running processes')
+    .description('remove stale locks (their holder is gone, or they were not refreshed for 30 minutes)')
+    .option('--remove-all', 'remove every lock, also those of running processes and unreadable ones')
     .action(
       run(async (ctx: CliContext, opts: unknown) => {
-        const all = Boolean((opts as { removeAll?: boolean }).removeAll);
+        const removeAll = Boolean((opts as { removeAll?: boolean }).removeAll);
         // No lock of its own: unlock must work exactly when the repository looks locked.
         await ctx.withRepo('none', async (repo) => {
-          const removed: Array<{ id: string; host: string | null; pid: number | null; user: string | null; time: string | null; exclusive: boolean | null }> = [];
-          for (const { name, lock } of await readLocks(repo.backend, repo.crypt)) {
-            // A lock we cannot read is only removed with --remove-all: it may be one being written.
-            if (!all && (!lock || !isStale(lock))) continue;
-            await repo.backend.remove(name);
-            removed.push({
-              id: name.slice('locks/'.length),
-              host: lock?.host ?? null,
-              pid: lock?.pid ?? null,
-              user: lock?.user ?? null,
-              time: lock?.time ?? null,
-              exclusive: lock?.exclusive ?? null,
-            });
-          }
+          const r = await unlockRepository(repo, { removeAll, staleMs: ctx.lockOptions().staleMs });
+          const removed = r.removed.map((e) => ({
+            id: e.name.slice('locks/'.length),
+            host: e.lock?.host ?? null,
+            pid: e.lock?.pid ?? null,
+            user: e.lock?.user ?? null,
+            time: e.lock?.time ?? null,
+            exclusive: e.lock?.exclusive ?? null,
+            reason: e.reason,
+          }));
+          // A fresh lock we cannot read may be a live holder's (another version, another key): say so, leave it.
+          for (const u of r.unreadable) ctx.warn(`snap: warning: cannot read lock ${u.name} (${u.error}); left in place (remove it with 'snap unlock --remove-all')`);
           // Removing a running process's lock is an act someone should be able to trace.
-          if (all && removed.length > 0) await repo.log({ operation: 'unlock --remove-all', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
+          if (removeAll && removed.length > 0) await repo.log({ operation: 'unlock --remove-all', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
           if (ctx.json) {
-            printJson({ ok: true, removed: removed.length, locks: removed });
+            printJson({ ok: true, removed: removed.length, locks: removed, unreadable: r.unreadable.map((u) => u.name.slice('locks/'.length)) });
             return;
           }
           for (const l of removed) {
-            ctx.say(`removed lock ${l.id.slice(0, 8)} of pid ${l.pid ?? '?'} on ${l.host ?? '?'}${l.time ? ` (last refreshed ${localTime(l.time)})` : ''}`);
+            ctx.say(`removed lock ${l.id.slice(0, 8)} of pid ${l.pid ?? '?'} on ${l.host ?? '?'}${l.time ? ` (last refreshed ${localTime(l.time)})` : ''}: ${l.reason}`);
           }
           ctx.say(`${removed.length} lock${removed.length === 1 ? '' : 's'} removed`);
         });
