@@ -15,6 +15,7 @@ import { RequestCounts, requestKind } from './requestCounts.js';
 import { DEFAULT_RETRY_TIME_MS, RetriesExhausted, withRetry, type RetryPolicy } from './retry.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_CONNECTIONS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REGION, type S3BackendOptions } from './s3Options.js';
 import { StagingDir } from './stagingDir.js';
+import { bodyBytes, describe, errorName, httpStatus, isNotFound, readAll } from './s3Util.js';
 
 export { DEFAULT_REGION, type S3BackendOptions } from './s3Options.js';
 
@@ -310,51 +311,4 @@ export class S3Backend implements Backend {
     const gaveUp = e instanceof RetriesExhausted ? ` (${e.message})` : '';
     return new StorageError(`S3 ${op} failed: ${describe(last)}${gaveUp}: ${where}`, where, { cause: last });
   }
-}
-
-/** The whole content of a staged file, read through its descriptor. */
-async function readAll(fh: import('node:fs/promises').FileHandle): Promise<Buffer> {
-  const { size } = await fh.stat();
-  const buf = Buffer.allocUnsafe(size);
-  let done = 0;
-  while (done < size) {
-    const { bytesRead } = await fh.read(buf, done, size - done, done);
-    if (bytesRead === 0) throw new StorageError(`staged file shrank while being read (${done} of ${size} bytes)`);
-    done += bytesRead;
-  }
-  return buf;
-}
-
-/** One short reason: the server's error code or the network's, without the SDK's prefixes. */
-function describe(e: unknown): string {
-  if (errorName(e) === 'AccessDenied' || httpStatus(e) === 403) return 'access denied';
-  const msg = ((e as Error)?.message ?? '').replace(/^@smithy\/node-http-handler - /, '').replace(/\s*\(configured by client requestHandler\)\.?$/, '');
-  const status = httpStatus(e);
-  if (!msg || msg === 'UnknownError' || msg === errorName(e)) return status ? `HTTP ${status}${errorName(e) && errorName(e) !== 'UnknownError' ? ` ${errorName(e)}` : ''}` : errorName(e) || String(e);
-  return msg;
-}
-
-async function bodyBytes(body: unknown): Promise<Buffer> {
-  if (!body) return Buffer.alloc(0);
-  const b = body as { transformToByteArray?: () => Promise<Uint8Array> };
-  if (typeof b.transformToByteArray === 'function') {
-    const arr = await b.transformToByteArray();
-    return Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength);
-  }
-  const chunks: Buffer[] = [];
-  for await (const c of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
-  return Buffer.concat(chunks);
-}
-
-function errorName(e: unknown): string | undefined {
-  return (e as { name?: string; Code?: string })?.Code ?? (e as { name?: string })?.name;
-}
-
-function httpStatus(e: unknown): number | undefined {
-  return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
-
-function isNotFound(e: unknown): boolean {
-  const n = errorName(e);
-  return n === 'NoSuchKey' || n === 'NotFound' || n === 'NoSuchBucket' || httpStatus(e) === 404;
 }
