@@ -7,6 +7,8 @@ import type { Repository } from '../repository/repository.js';
 import { passwordSource } from './password.js';
 import { progressEnabled, startProgress, type ProgressView } from './progress.js';
 import { s3SettingsFromEnv } from './s3Settings.js';
+import { setJsonExtras } from './output.js';
+import { RequestCounts } from '../backend/requestCounts.js';
 
 export interface GlobalOptions {
   repo?: string;
@@ -29,6 +31,8 @@ export function parseDuration(s: string, what: string): number {
 
 export class CliContext {
   private s3Warned = false;
+  /** Requests to S3 storage by this command (every S3 backend it opens counts here). */
+  readonly requests = new RequestCounts();
 
   constructor(
     readonly g: GlobalOptions,
@@ -52,10 +56,14 @@ export class CliContext {
   /** Backend settings for a location (S3 ones from the environment); warns once about plain http. */
   backendOptions(location: string): BackendOptions {
     if (!location.startsWith('s3://')) return {};
-    const { options, warnings } = s3SettingsFromEnv(process.env);
-    if (!this.s3Warned) for (const w of warnings) this.warn(w);
+    const { options, warnings, prices } = s3SettingsFromEnv(process.env);
+    if (!this.s3Warned) {
+      for (const w of warnings) this.warn(w);
+      // The command's JSON document says what it cost in requests (CLI.md: `requests`).
+      setJsonExtras(() => ({ requests: this.requests.report(prices) }));
+    }
     this.s3Warned = true;
-    return { s3: options };
+    return { s3: { ...options, requests: this.requests } };
   }
 
   password(): () => Promise<Buffer> {

@@ -10,8 +10,16 @@ export interface OutputOptions {
 
 export const size = (n: number | bigint): string => prettyBytes(Number(n), { binary: true });
 
+/** Fields every JSON document of this run gets (the storage requests of an S3 repository, set by CliContext). */
+let jsonExtras: (() => Record<string, unknown>) | undefined;
+
+export function setJsonExtras(extras: (() => Record<string, unknown>) | undefined): void {
+  jsonExtras = extras;
+}
+
 export function printJson(doc: unknown): void {
-  process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+  const extra = jsonExtras && doc && typeof doc === 'object' && !Array.isArray(doc) ? jsonExtras() : undefined;
+  process.stdout.write(JSON.stringify(extra ? { ...(doc as object), ...extra } : doc, null, 2) + '\n');
 }
 
 export function localTime(iso: string): string {

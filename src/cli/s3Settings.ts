@@ -3,6 +3,7 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import type { S3BackendOptions } from '../backend/s3Options.js';
+import { REQUEST_KINDS, type RequestKind, type RequestPrices } from '../backend/requestCounts.js';
 import { plainHttpWarning } from '../backend/s3Options.js';
 import { parseDuration } from './context.js';
 
@@ -13,6 +14,20 @@ export interface S3Settings {
   options: S3BackendOptions;
   /** Printed once by the caller (plain http to another machine). */
   warnings: string[];
+  /** SNAP_S3_PRICES: what 1000 requests of each kind cost, to turn counts into money. */
+  prices?: RequestPrices;
+}
+
+/** "put=0.005,get=0.0004,list=0.005" (per 1000 requests; kinds: get put post list head delete). */
+export function parsePrices(s: string, what = 'SNAP_S3_PRICES'): RequestPrices {
+  const out: RequestPrices = {};
+  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z]+)=(\d+(?:\.\d+)?)$/i.exec(part);
+    const kind = m?.[1]!.toUpperCase() as RequestKind | undefined;
+    if (!m || !kind || !REQUEST_KINDS.includes(kind)) throw new InvalidArgumentError(`${what}: expected kind=price per 1000 requests (kinds ${REQUEST_KINDS.join(', ').toLowerCase()}), got '${part}'`);
+    out[kind] = Number(m[2]);
+  }
+  return out;
 }
 
 export function s3SettingsFromEnv(env: NodeJS.ProcessEnv): S3Settings {
@@ -54,5 +69,6 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv): S3Settings {
   }
   for (const k of Object.keys(o) as Array<keyof S3BackendOptions>) if (o[k] === undefined) delete o[k];
   const warning = plainHttpWarning(endpoint);
-  return { options: o, warnings: warning ? [warning] : [] };
+  const prices = env.SNAP_S3_PRICES ? parsePrices(env.SNAP_S3_PRICES) : undefined;
+  return { options: o, warnings: warning ? [warning] : [], ...(prices ? { prices } : {}) };
 }

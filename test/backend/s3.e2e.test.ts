@@ -114,6 +114,23 @@ describe('snap on S3', () => {
     expect(again).toMatchObject({ blobs_copied: 0, snapshots_skipped: 2 });
   });
 
+  it('--json documents on S3 count the requests by kind, and price them with SNAP_S3_PRICES', () => {
+    type Req = Record<'get' | 'put' | 'post' | 'list' | 'head' | 'delete' | 'total', number> & { cost?: number };
+    writeFileSync(path.join(src, 'more.bin'), randomBytes(300_000));
+    const created = sb.json<{ requests: Req }>(['create', src]);
+    const r = created.requests;
+    expect(r.put).toBeGreaterThan(1); // a pack, an index file, the snapshot, the lock
+    expect(r.list).toBeGreaterThan(0);
+    expect(r.total).toBe(r.get + r.put + r.post + r.list + r.head + r.delete);
+    const priced = sb.json<{ requests: Req }>(['check'], { env: { SNAP_S3_PRICES: 'get=0.4,put=5,list=5,head=0.4,delete=0,post=5' } }).requests;
+    expect(priced.cost).toBeCloseTo((priced.get * 0.4 + priced.head * 0.4 + (priced.put + priced.list + priced.post) * 5) / 1000, 6);
+    const bad = sb.run(['list'], { env: { SNAP_S3_PRICES: 'copy=1' } });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^snap: SNAP_S3_PRICES: expected kind=price/m);
+    const local = sb.json<Record<string, unknown>>(['stats'], { env: { SNAP_REPO: sb.path('local-repo'), SNAP_PASSWORD: 'local' } });
+    expect(local).not.toHaveProperty('requests');
+  });
+
   it('errors: a missing bucket or prefix is exit 10; unknown credentials are a clear exit 1', () => {
     expect(sb.run(['list'], { env: { SNAP_REPO: `s3://${server.missingBucket()}/x` } }).code).toBe(10);
     expect(sb.run(['list'], { env: { SNAP_REPO: `${BASE}/not-here` } }).code).toBe(10);
