@@ -114,6 +114,38 @@ describe('snap on S3', () => {
     expect(again).toMatchObject({ blobs_copied: 0, snapshots_skipped: 2 });
   });
 
+  it('the nightly recipe: back up locally, then copy to S3; the second night sends only what is new', () => {
+    const night = sb.path('night-src');
+    const local = sb.path('night-local');
+    const remote = `${BASE}/offsite`;
+    const L = { SNAP_REPO: local, SNAP_PASSWORD: 'night' };
+    const copyEnv = { ...L, SNAP_TO_PASSWORD: 'offsite' };
+    mkdirSync(night, { recursive: true });
+    writeFileSync(path.join(night, 'a.bin'), randomBytes(2 * 1024 * 1024));
+    writeFileSync(path.join(night, 'notes.txt'), 'night one\n');
+    sb.ok(['init', '--kdf', TEST_KDF], { env: L });
+    // Same chunker and ids as the local repository, so copies keep blob ids and deduplicate.
+    sb.ok(['init', '--kdf', TEST_KDF, '--from-repo', local], { env: { SNAP_REPO: remote, SNAP_PASSWORD: 'offsite', SNAP_FROM_PASSWORD: 'night' } });
+    type CopyDoc = { snapshots_copied: number; snapshots_skipped: number; blobs_copied: number; requests: { put: number; total: number } };
+    sb.ok(['create', night], { env: L });
+    const first = sb.json<CopyDoc>(['copy', '--to', remote], { env: copyEnv });
+    expect(first).toMatchObject({ snapshots_copied: 1, snapshots_skipped: 0 });
+    writeFileSync(path.join(night, 'notes.txt'), 'night two\n');
+    writeFileSync(path.join(night, 'b.bin'), randomBytes(100_000));
+    sb.ok(['create', night], { env: L });
+    const second = sb.json<CopyDoc>(['copy', '--to', remote], { env: copyEnv });
+    expect(second).toMatchObject({ snapshots_copied: 1, snapshots_skipped: 1 });
+    expect(second.blobs_copied).toBeGreaterThan(0);
+    expect(second.blobs_copied).toBeLessThan(first.blobs_copied);
+    expect(second.requests.put).toBeLessThan(10);
+    const R = { SNAP_REPO: remote, SNAP_PASSWORD: 'offsite' };
+    expect(sb.json<unknown[]>(['list'], { env: R })).toHaveLength(2);
+    sb.ok(['restore', 'latest', sb.path('night-out')], { env: R });
+    expect(diffTrees(snapshotTree(night), snapshotTree(path.join(sb.path('night-out'), night)))).toEqual([]);
+    const check = sb.run(['check', '--read-data', '--json'], { env: R });
+    expect(check.code, check.stderr).toBe(0);
+  });
+
   it('--json documents on S3 count the requests by kind, and price them with SNAP_S3_PRICES', () => {
     type Req = Record<'get' | 'put' | 'post' | 'list' | 'head' | 'delete' | 'total', number> & { cost?: number };
     writeFileSync(path.join(src, 'more.bin'), randomBytes(300_000));
