@@ -9,6 +9,8 @@ import { parseDuration } from './context.js';
 
 /** The most parallel connections a user may ask for. */
 const MAX_CONNECTIONS = 1024;
+/** Longest retention accepted (S3 allows 100 years; ten is already more than anyone means). */
+const MAX_LOCK_DAYS = 3650;
 
 export interface S3Settings {
   options: S3BackendOptions;
@@ -66,6 +68,13 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv): S3Settings {
   if (owner !== undefined && owner !== '') {
     if (!/^[A-Za-z0-9._:-]{1,128}$/.test(owner)) throw new InvalidArgumentError(`SNAP_S3_BUCKET_OWNER: expected an account id, got '${owner}'`);
     o.expectedBucketOwner = owner;
+  }
+  const lock = env.SNAP_S3_OBJECT_LOCK;
+  if (lock !== undefined && lock !== '') {
+    const m = /^(GOVERNANCE|COMPLIANCE):(\d+)$/i.exec(lock.trim());
+    const days = m ? Number(m[2]) : 0;
+    if (!m || days < 1 || days > MAX_LOCK_DAYS) throw new InvalidArgumentError(`SNAP_S3_OBJECT_LOCK: expected GOVERNANCE:DAYS or COMPLIANCE:DAYS (1 to ${MAX_LOCK_DAYS} days), got '${lock}'`);
+    o.objectLock = { mode: m[1]!.toUpperCase() as 'GOVERNANCE' | 'COMPLIANCE', days };
   }
   for (const k of Object.keys(o) as Array<keyof S3BackendOptions>) if (o[k] === undefined) delete o[k];
   const warning = plainHttpWarning(endpoint);
