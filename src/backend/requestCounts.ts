@@ -17,8 +17,13 @@ export class RequestCounts {
     return REQUEST_KINDS.reduce((s, k) => s + this.counts[k], 0);
   }
 
-  toJSON(): Record<RequestKind, number> {
-    return { ...this.counts };
+  /** The JSON form (snake_case keys, CLI.md): one count per kind, the total, and the cost when priced. */
+  report(pricesPer1000?: RequestPrices): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const k of REQUEST_KINDS) out[k.toLowerCase()] = this.counts[k];
+    out.total = this.total;
+    if (pricesPer1000) out.cost = Math.round(requestCost(this.counts, pricesPer1000) * 1e6) / 1e6;
+    return out;
   }
 }
 

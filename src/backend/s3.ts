@@ -7,6 +7,7 @@
 // time (retry.ts), checksums only where S3 requires them (engines without the newest CRC headers).
 
 import type { S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Backend, StagedObject } from './backend.js';
@@ -15,6 +16,7 @@ import { RequestCounts, requestKind } from './requestCounts.js';
 import { DEFAULT_RETRY_TIME_MS, RetriesExhausted, withRetry, type RetryPolicy } from './retry.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_CONNECTIONS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REGION, type S3BackendOptions } from './s3Options.js';
 import { StagingDir } from './stagingDir.js';
+import { bodyBytes, describe, errorName, httpStatus, isNotFound, readAll } from './s3Util.js';
 
 export { DEFAULT_REGION, type S3BackendOptions } from './s3Options.js';
 
@@ -27,6 +29,7 @@ export const MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024;
 const MULTIPART_PART_BYTES = 16 * 1024 * 1024;
 /** Parts of one multipart upload in flight at once. */
 const MULTIPART_QUEUE = 4;
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface S3Location {
   bucket: string;
@@ -165,11 +168,39 @@ export class S3Backend implements Backend {
   async put(name: string, data: Buffer | Buffer[]): Promise<void> {
     const body = Array.isArray(data) ? (data.length === 1 ? data[0]! : Buffer.concat(data)) : data;
     const key = this.key(name);
+    const lock = this.lockHeaders(name, body);
     try {
-      if (body.length > MULTIPART_THRESHOLD_BYTES) await this.putMultipart(key, body);
-      else await this.send(new this.s3.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ...this.owner }));
+      // Locked objects go up in one PUT: RGW ignores lock headers on multipart uploads.
+      if (body.length > MULTIPART_THRESHOLD_BYTES && !lock) await this.putMultipart(key, body);
+      else await this.send(new this.s3.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ...this.owner, ...lock }));
     } catch (e) {
       throw this.wrap(e, 'put', name);
+    }
+  }
+
+  /** Retention headers for a PUT under Object Lock (S3 then requires Content-MD5); none for lock files. */
+  private lockHeaders(name: string, body: Buffer): object | undefined {
+    const lock = this.opts.objectLock;
+    if (!lock || name.startsWith('locks/')) return undefined;
+    return {
+      ObjectLockMode: lock.mode,
+      ObjectLockRetainUntilDate: new Date(Date.now() + lock.days * DAY_MS),
+      ContentMD5: createHash('md5').update(body).digest('base64'),
+    };
+  }
+
+  /** The retention an object carries (Object Lock), or undefined when it has none. */
+  async retention(name: string): Promise<{ mode: string; until: Date } | undefined> {
+    try {
+      const r = await this.send<{ Retention?: { Mode?: string; RetainUntilDate?: Date } }>(
+        new this.s3.GetObjectRetentionCommand({ Bucket: this.bucket, Key: this.key(name), ...this.owner }),
+      );
+      const { Mode, RetainUntilDate } = r.Retention ?? {};
+      return Mode && RetainUntilDate ? { mode: Mode, until: new Date(RetainUntilDate) } : undefined;
+    } catch (e) {
+      if (errorName(e) === 'NoSuchObjectLockConfiguration' || errorName(e) === 'ObjectLockConfigurationNotFoundError') return undefined;
+      if (isNotFound(e)) throw new NotFoundError(`object ${name} is missing from ${this.location}`);
+      throw this.wrap(e, 'get retention', name);
     }
   }
 
@@ -310,51 +341,4 @@ export class S3Backend implements Backend {
     const gaveUp = e instanceof RetriesExhausted ? ` (${e.message})` : '';
     return new StorageError(`S3 ${op} failed: ${describe(last)}${gaveUp}: ${where}`, where, { cause: last });
   }
-}
-
-/** The whole content of a staged file, read through its descriptor. */
-async function readAll(fh: import('node:fs/promises').FileHandle): Promise<Buffer> {
-  const { size } = await fh.stat();
-  const buf = Buffer.allocUnsafe(size);
-  let done = 0;
-  while (done < size) {
-    const { bytesRead } = await fh.read(buf, done, size - done, done);
-    if (bytesRead === 0) throw new StorageError(`staged file shrank while being read (${done} of ${size} bytes)`);
-    done += bytesRead;
-  }
-  return buf;
-}
-
-/** One short reason: the server's error code or the network's, without the SDK's prefixes. */
-function describe(e: unknown): string {
-  if (errorName(e) === 'AccessDenied' || httpStatus(e) === 403) return 'access denied';
-  const msg = ((e as Error)?.message ?? '').replace(/^@smithy\/node-http-handler - /, '').replace(/\s*\(configured by client requestHandler\)\.?$/, '');
-  const status = httpStatus(e);
-  if (!msg || msg === 'UnknownError' || msg === errorName(e)) return status ? `HTTP ${status}${errorName(e) && errorName(e) !== 'UnknownError' ? ` ${errorName(e)}` : ''}` : errorName(e) || String(e);
-  return msg;
-}
-
-async function bodyBytes(body: unknown): Promise<Buffer> {
-  if (!body) return Buffer.alloc(0);
-  const b = body as { transformToByteArray?: () => Promise<Uint8Array> };
-  if (typeof b.transformToByteArray === 'function') {
-    const arr = await b.transformToByteArray();
-    return Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength);
-  }
-  const chunks: Buffer[] = [];
-  for await (const c of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
-  return Buffer.concat(chunks);
-}
-
-function errorName(e: unknown): string | undefined {
-  return (e as { name?: string; Code?: string })?.Code ?? (e as { name?: string })?.name;
-}
-
-function httpStatus(e: unknown): number | undefined {
-  return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
-
-function isNotFound(e: unknown): boolean {
-  const n = errorName(e);
-  return n === 'NoSuchKey' || n === 'NotFound' || n === 'NoSuchBucket' || httpStatus(e) === 404;
 }

@@ -31,8 +31,20 @@ export interface S3BackendOptions {
   expectedBucketOwner?: string;
   /** Where the private staging directory is made (default: the OS temp directory). */
   stagingParent?: string;
+  /**
+   * S3 Object Lock: every object written (but lock files, which must go away) carries this retention,
+   * so credentials like snap's cannot delete or overwrite its versions before the date. Needs a
+   * bucket made with Object Lock enabled (and so versioning).
+   */
+  objectLock?: ObjectLockSettings;
   /** Requests are counted here (default: a counter of the backend's own). */
   requests?: RequestCounts;
+}
+
+export interface ObjectLockSettings {
+  /** GOVERNANCE: an account with s3:BypassGovernanceRetention may still delete; COMPLIANCE: nobody. */
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  days: number;
 }
 
 /**

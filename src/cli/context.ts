@@ -8,9 +8,10 @@ import type { BackendOptions } from '../backend/openBackend.js';
 import type { Repository } from '../repository/repository.js';
 import type { LockOptions, RepositoryLock } from '../repository/lock.js';
 import { passwordSource, passwordSupplied } from './password.js';
-import { escapeControl, setWarningSource } from './output.js';
+import { escapeControl, setJsonExtras, setWarningSource } from './output.js';
 import { progressEnabled, startProgress, type ProgressView } from './progress.js';
 import { s3SettingsFromEnv } from './s3Settings.js';
+import { RequestCounts } from '../backend/requestCounts.js';
 
 export interface GlobalOptions {
   repo?: string;
@@ -38,6 +39,8 @@ export class CliContext {
   private readonly held: RepositoryLock[] = [];
   private combined: AbortSignal;
   private lockOpts: LockOptions | undefined;
+  /** Requests to S3 storage by this command (every S3 backend it opens counts here). */
+  readonly requests = new RequestCounts();
 
   constructor(
     readonly g: GlobalOptions,
@@ -85,10 +88,14 @@ export class CliContext {
   /** Backend settings for a location (S3 ones from the environment); warns once about plain http. */
   backendOptions(location: string): BackendOptions {
     if (!location.startsWith('s3://')) return {};
-    const { options, warnings } = s3SettingsFromEnv(process.env);
-    if (!this.s3Warned) for (const w of warnings) this.warn(w);
+    const { options, warnings, prices } = s3SettingsFromEnv(process.env);
+    if (!this.s3Warned) {
+      for (const w of warnings) this.warn(w);
+      // The command's JSON document says what it cost in requests (CLI.md: `requests`).
+      setJsonExtras(() => ({ requests: this.requests.report(prices) }));
+    }
     this.s3Warned = true;
-    return { s3: options };
+    return { s3: { ...options, requests: this.requests } };
   }
 
   password(): () => Promise<Buffer> {

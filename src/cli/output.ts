@@ -21,12 +21,20 @@ export function setWarningSource(source: () => readonly JsonWarning[]): void {
   warningSource = source;
 }
 
+/** Fields every JSON document of this run gets (the storage requests of an S3 repository, set by CliContext). */
+let jsonExtras: (() => Record<string, unknown>) | undefined;
+
+export function setJsonExtras(extras: (() => Record<string, unknown>) | undefined): void {
+  jsonExtras = extras;
+}
+
 export function printJson(doc: unknown): void {
   // Documents that are JSON arrays (list, log, ls, stats --growth) keep their shape (CLI.md): their
   // warnings are on stderr only.
-  const warnings = warningSource();
-  if (warnings.length > 0 && typeof doc === 'object' && doc !== null && !Array.isArray(doc)) {
-    doc = { ...doc, warnings: warnings.map((w) => ({ kind: w.kind, object: w.object, message: w.message })) };
+  if (typeof doc === 'object' && doc !== null && !Array.isArray(doc)) {
+    const warnings = warningSource();
+    if (warnings.length > 0) doc = { ...doc, warnings: warnings.map((w) => ({ kind: w.kind, object: w.object, message: w.message })) };
+    if (jsonExtras) doc = { ...(doc as object), ...jsonExtras() };
   }
   process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
 }

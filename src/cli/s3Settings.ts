@@ -3,16 +3,33 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import type { S3BackendOptions } from '../backend/s3Options.js';
+import { REQUEST_KINDS, type RequestKind, type RequestPrices } from '../backend/requestCounts.js';
 import { plainHttpWarning } from '../backend/s3Options.js';
 import { parseDuration } from './context.js';
 
 /** The most parallel connections a user may ask for. */
 const MAX_CONNECTIONS = 1024;
+/** Longest retention accepted (S3 allows 100 years; ten is already more than anyone means). */
+const MAX_LOCK_DAYS = 3650;
 
 export interface S3Settings {
   options: S3BackendOptions;
   /** Printed once by the caller (plain http to another machine). */
   warnings: string[];
+  /** SNAP_S3_PRICES: what 1000 requests of each kind cost, to turn counts into money. */
+  prices?: RequestPrices;
+}
+
+/** "put=0.005,get=0.0004,list=0.005" (per 1000 requests; kinds: get put post list head delete). */
+export function parsePrices(s: string, what = 'SNAP_S3_PRICES'): RequestPrices {
+  const out: RequestPrices = {};
+  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z]+)=(\d+(?:\.\d+)?)$/i.exec(part);
+    const kind = m?.[1]!.toUpperCase() as RequestKind | undefined;
+    if (!m || !kind || !REQUEST_KINDS.includes(kind)) throw new InvalidArgumentError(`${what}: expected kind=price per 1000 requests (kinds ${REQUEST_KINDS.join(', ').toLowerCase()}), got '${part}'`);
+    out[kind] = Number(m[2]);
+  }
+  return out;
 }
 
 export function s3SettingsFromEnv(env: NodeJS.ProcessEnv): S3Settings {
@@ -52,7 +69,15 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv): S3Settings {
     if (!/^[A-Za-z0-9._:-]{1,128}$/.test(owner)) throw new InvalidArgumentError(`SNAP_S3_BUCKET_OWNER: expected an account id, got '${owner}'`);
     o.expectedBucketOwner = owner;
   }
+  const lock = env.SNAP_S3_OBJECT_LOCK;
+  if (lock !== undefined && lock !== '') {
+    const m = /^(GOVERNANCE|COMPLIANCE):(\d+)$/i.exec(lock.trim());
+    const days = m ? Number(m[2]) : 0;
+    if (!m || days < 1 || days > MAX_LOCK_DAYS) throw new InvalidArgumentError(`SNAP_S3_OBJECT_LOCK: expected GOVERNANCE:DAYS or COMPLIANCE:DAYS (1 to ${MAX_LOCK_DAYS} days), got '${lock}'`);
+    o.objectLock = { mode: m[1]!.toUpperCase() as 'GOVERNANCE' | 'COMPLIANCE', days };
+  }
   for (const k of Object.keys(o) as Array<keyof S3BackendOptions>) if (o[k] === undefined) delete o[k];
   const warning = plainHttpWarning(endpoint);
-  return { options: o, warnings: warning ? [warning] : [] };
+  const prices = env.SNAP_S3_PRICES ? parsePrices(env.SNAP_S3_PRICES) : undefined;
+  return { options: o, warnings: warning ? [warning] : [], ...(prices ? { prices } : {}) };
 }

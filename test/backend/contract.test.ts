@@ -278,3 +278,30 @@ describe('S3 locations', () => {
     }
   });
 });
+
+describe('S3 multipart leftovers', () => {
+  it('removeLeftovers aborts unfinished multipart uploads under the prefix, and only there (real engines; s3rver cannot list them)', async () => {
+    const server = await startS3rver();
+    try {
+      if (!server.external) return;
+      const { S3Client, CreateMultipartUploadCommand, UploadPartCommand, ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
+      const base = server.location('leftovers');
+      const { bucket, prefix } = parseS3Location(`${base}/repo`);
+      const b = await S3Backend.open(`${base}/repo`, { endpoint: server.endpoint, credentials: server.credentials });
+      await b.create();
+      await b.put('config', Buffer.from('x'));
+      const client = new S3Client({ endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: server.credentials });
+      // What a killed run leaves: an upload with a part and no Complete; and one outside the prefix.
+      const mine = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: `${prefix}/data/ab/killed` }));
+      await client.send(new UploadPartCommand({ Bucket: bucket, Key: `${prefix}/data/ab/killed`, UploadId: mine.UploadId, PartNumber: 1, Body: Buffer.alloc(1024) }));
+      await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: `${prefix}-other/data/cd/theirs` }));
+      expect(await b.removeLeftovers()).toEqual({ files: 1, bytes: 0 });
+      const left = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix.split('/')[0] }));
+      expect((left.Uploads ?? []).map((u) => u.Key)).toEqual([`${prefix}-other/data/cd/theirs`]);
+      client.destroy();
+      await b.close();
+    } finally {
+      await server.close();
+    }
+  });
+});

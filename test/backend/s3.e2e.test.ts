@@ -114,6 +114,55 @@ describe('snap on S3', () => {
     expect(again).toMatchObject({ blobs_copied: 0, snapshots_skipped: 2 });
   });
 
+  it('the nightly recipe: back up locally, then copy to S3; the second night sends only what is new', () => {
+    const night = sb.path('night-src');
+    const local = sb.path('night-local');
+    const remote = `${BASE}/offsite`;
+    const L = { SNAP_REPO: local, SNAP_PASSWORD: 'night' };
+    const copyEnv = { ...L, SNAP_TO_PASSWORD: 'offsite' };
+    mkdirSync(night, { recursive: true });
+    writeFileSync(path.join(night, 'a.bin'), randomBytes(2 * 1024 * 1024));
+    writeFileSync(path.join(night, 'notes.txt'), 'night one\n');
+    sb.ok(['init', '--kdf', TEST_KDF], { env: L });
+    // Same chunker and ids as the local repository, so copies keep blob ids and deduplicate.
+    sb.ok(['init', '--kdf', TEST_KDF, '--from-repo', local], { env: { SNAP_REPO: remote, SNAP_PASSWORD: 'offsite', SNAP_FROM_PASSWORD: 'night' } });
+    type CopyDoc = { snapshots_copied: number; snapshots_skipped: number; blobs_copied: number; requests: { put: number; total: number } };
+    sb.ok(['create', night], { env: L });
+    const first = sb.json<CopyDoc>(['copy', '--to', remote], { env: copyEnv });
+    expect(first).toMatchObject({ snapshots_copied: 1, snapshots_skipped: 0 });
+    writeFileSync(path.join(night, 'notes.txt'), 'night two\n');
+    writeFileSync(path.join(night, 'b.bin'), randomBytes(100_000));
+    sb.ok(['create', night], { env: L });
+    const second = sb.json<CopyDoc>(['copy', '--to', remote], { env: copyEnv });
+    expect(second).toMatchObject({ snapshots_copied: 1, snapshots_skipped: 1 });
+    expect(second.blobs_copied).toBeGreaterThan(0);
+    expect(second.blobs_copied).toBeLessThan(first.blobs_copied);
+    expect(second.requests.put).toBeLessThan(10);
+    const R = { SNAP_REPO: remote, SNAP_PASSWORD: 'offsite' };
+    expect(sb.json<unknown[]>(['list'], { env: R })).toHaveLength(2);
+    sb.ok(['restore', 'latest', sb.path('night-out')], { env: R });
+    expect(diffTrees(snapshotTree(night), snapshotTree(path.join(sb.path('night-out'), night)))).toEqual([]);
+    const check = sb.run(['check', '--read-data', '--json'], { env: R });
+    expect(check.code, check.stderr).toBe(0);
+  });
+
+  it('--json documents on S3 count the requests by kind, and price them with SNAP_S3_PRICES', () => {
+    type Req = Record<'get' | 'put' | 'post' | 'list' | 'head' | 'delete' | 'total', number> & { cost?: number };
+    writeFileSync(path.join(src, 'more.bin'), randomBytes(300_000));
+    const created = sb.json<{ requests: Req }>(['create', src]);
+    const r = created.requests;
+    expect(r.put).toBeGreaterThan(1); // a pack, an index file, the snapshot, the lock
+    expect(r.list).toBeGreaterThan(0);
+    expect(r.total).toBe(r.get + r.put + r.post + r.list + r.head + r.delete);
+    const priced = sb.json<{ requests: Req }>(['check'], { env: { SNAP_S3_PRICES: 'get=0.4,put=5,list=5,head=0.4,delete=0,post=5' } }).requests;
+    expect(priced.cost).toBeCloseTo((priced.get * 0.4 + priced.head * 0.4 + (priced.put + priced.list + priced.post) * 5) / 1000, 6);
+    const bad = sb.run(['list'], { env: { SNAP_S3_PRICES: 'copy=1' } });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^snap: SNAP_S3_PRICES: expected kind=price/m);
+    const local = sb.json<Record<string, unknown>>(['stats'], { env: { SNAP_REPO: sb.path('local-repo'), SNAP_PASSWORD: 'local' } });
+    expect(local).not.toHaveProperty('requests');
+  });
+
   it('errors: a missing bucket or prefix is exit 10; unknown credentials are a clear exit 1', () => {
     expect(sb.run(['list'], { env: { SNAP_REPO: `s3://${server.missingBucket()}/x` } }).code).toBe(10);
     expect(sb.run(['list'], { env: { SNAP_REPO: `${BASE}/not-here` } }).code).toBe(10);

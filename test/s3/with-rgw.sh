@@ -27,6 +27,8 @@ read -r RGW_PORT MON_PORT MON_V1_PORT < <(node -e '
   Promise.all([0, 1, 2].map(() => new Promise((r) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => r(p)); }); })))
     .then((ps) => console.log(ps.join(" ")));')
 export RGW_PORT MON_PORT MON_V1_PORT
+# A bucket with Object Lock (it cannot be enabled later) for the immutable-history tests.
+export OBJECT_LOCK_BUCKET=snap-locked
 T0=$SECONDS
 if ! ENV=$("$START" "$DATA" 2>"$DATA.log"); then
   cat "$DATA.log" >&2
@@ -39,5 +41,6 @@ rm -f "$DATA.log"
 eval "$ENV"
 unset SNAP_REPO
 export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION SNAP_S3_ENDPOINT S3_ENDPOINT S3_BUCKET
+export S3_LOCK_BUCKET=$OBJECT_LOCK_BUCKET
 echo "with-rgw: Ceph RGW up in $((SECONDS - T0)) s at $SNAP_S3_ENDPOINT (SNAP_S3_ENDPOINT set: S3 tests use it)" >&2
 "$@"
