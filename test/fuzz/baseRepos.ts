@@ -2,7 +2,7 @@
 // real files, each with three snapshots, several index files, log entries, a warm LMDB cache, and
 // a captured lock object. Every case copies one of them (a few hundred KiB) and damages the copy.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync, appendFileSync, symlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,10 +49,16 @@ export function env(base: { encrypted: boolean }, repo: string, cache: string): 
   return e;
 }
 
-function snap(base: { encrypted: boolean }, repo: string, cache: string, args: string[]): string {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: env(base, repo, cache), input: '' });
-  if (r.status !== 0) throw new Error(`snap ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout.toString();
+/** Run the CLI without blocking, so the two base repositories are built at the same time. */
+function snap(base: { encrypted: boolean }, repo: string, cache: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: env(base, repo, cache), stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out).toString()) : reject(new Error(`snap ${args.join(' ')} exited ${code}: ${Buffer.concat(err)}`))));
+  });
 }
 
 /** A deterministic pseudo-random buffer (xorshift32), so the source is the same on every run. */
@@ -108,23 +114,22 @@ export async function buildBase(root: string, encrypted: boolean): Promise<BaseR
   writeFileSync(path.join(src, 'bin.dat'), pseudoRandom(RANDOM_FILE_BYTES, 12345));
   symlinkSync('commander', path.join(src, 'link'));
   const init = ['init', '--kdf', TEST_KDF, ...(encrypted ? [] : ['--encryption', 'none'])];
-  snap(b, repo, cache, init);
-  snap(b, copyTarget, path.join(root, 'copy-cache'), ['init', '--encryption', 'none']);
+  await Promise.all([snap(b, repo, cache, init), snap(b, copyTarget, path.join(root, 'copy-cache'), ['init', '--encryption', 'none'])]);
 
   const snapshots: string[] = [];
-  const create = () => snapshots.push(JSON.parse(snap(b, repo, cache, ['create', src, '--json'])).snapshot_id);
-  create();
+  const create = async () => snapshots.push(JSON.parse(await snap(b, repo, cache, ['create', src, '--json'])).snapshot_id);
+  await create();
   const afterFirst = listPacks(repo);
   // Snapshot 2: one file grows, one is new (new data and tree blobs, a second index file).
   appendFileSync(path.join(src, 'picomatch', 'utils.js'), '\n// changed for snapshot 2\n');
   writeFileSync(path.join(src, 'new.txt'), 'a file that snapshot 1 does not have\n'.repeat(50));
-  create();
+  await create();
   const afterSecond = listPacks(repo);
   // Snapshot 3: only a time changes, so its new packs hold tree blobs only.
   const touched = path.join(src, 'commander', 'help.js');
   const st = statSync(touched);
   utimesSync(touched, st.atime, new Date(st.mtimeMs - 86_400_000));
-  create();
+  await create();
   const treePacks = newPacks(afterSecond, listPacks(repo));
   const dataPacks = newPacks([], afterFirst).slice(0, 1); // the biggest pack of snapshot 1 holds data
   if (treePacks.length === 0 || dataPacks.length === 0) throw new Error('fuzz base: could not tell data packs from tree packs');

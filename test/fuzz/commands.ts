@@ -102,6 +102,7 @@ export function judge(cmd: Command, json: boolean, run: RunOutcome, base: BaseRe
     }
   }
   if (run.code === 0) problems.push(...wrongBytes(cmd, run, base, caseDir));
+  else if (cmd === 'restore' && run.code !== null) problems.push(...partialFiles(caseDir, base));
   const warned = lines.some((l) => /^warning:/i.test(l)) || run.code === 3;
   const handling: Handling = run.code !== 0 && run.code !== 3 ? 'refused' : warned ? 'warned' : 'succeeded';
   return { handling, problems };
@@ -122,6 +123,18 @@ function wrongBytes(cmd: Command, run: RunOutcome, base: BaseRepo, caseDir: stri
   for (const [p, h] of base.manifest) if (got.get(p) !== h) bad.push(p);
   for (const p of got.keys()) if (!base.manifest.has(p)) bad.push(p);
   return bad.length === 0 ? [] : [`restore exited 0 with ${bad.length} file(s) that differ from the backup: ${bad.slice(0, 3).join(', ')}`];
+}
+
+/**
+ * A failed restore may leave files out, never a wrong or partial file under its real name (issue 12:
+ * files are written under a temporary name and renamed into place only when complete).
+ */
+function partialFiles(caseDir: string, base: BaseRepo): string[] {
+  const target = path.join(caseDir, 'target');
+  if (!existsSync(target)) return [];
+  const got = hashTree(target);
+  const bad = [...got].filter(([p, h]) => base.manifest.has(p) && base.manifest.get(p) !== h).map(([p]) => p);
+  return bad.length === 0 ? [] : [`restore failed and left ${bad.length} wrong or partial file(s) under their real names: ${bad.slice(0, 3).join(', ')}`];
 }
 
 function hashBuf(b: Buffer): string {
