@@ -59,6 +59,15 @@ describe('restore with damaged or missing content', () => {
     expect(leftovers(out)).toEqual([]);
   });
 
+  it('--verify checks the restored files and still says verified: false (the restore is not whole)', () => {
+    const r = sb.run(['restore', 'latest', sb.path('out-verify'), '--verify', '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ files: 100, verified: false });
+    expect(doc.failed_files).toHaveLength(2);
+    expect(r.stderr).not.toMatch(/snap: verify:/);
+  });
+
   it('text mode: one stderr line per failed file, then the count', () => {
     const out = sb.path('out-text');
     const r = sb.run(['restore', 'latest', out]);
