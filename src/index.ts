@@ -14,7 +14,7 @@ export type { RepoConfig } from './repository/config.js';
 export type { Snapshot, SnapshotRecord } from './repository/snapshotRecord.js';
 export { selectSnapshot, filterSnapshots, splitSelector, type SnapshotFilter } from './repository/selectSnapshot.js';
 export { createSnapshot, type CreateOptions, type CreateSummary } from './archiver/createSnapshot.js';
-export { restoreSnapshot, type RestoreOptions, type RestoreSummary, type OverwriteMode } from './restorer/restoreSnapshot.js';
+export { restoreSnapshot, type RestoreOptions, type RestoreSummary, type OverwriteMode, type FailedFile } from './restorer/restoreSnapshot.js';
 export { findEntry, treeEntries, fileChunkIds } from './restorer/findEntry.js';
 export { EntryType, type TreeEntry } from './tree/index.js';
 export { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker/index.js';

@@ -61,7 +61,7 @@ export interface RestoreSummary {
   dirs: number;
   bytes_written: number;
   duration_s: number;
-  /** The --verify pass ran and found nothing; false when it did not run. */
+  /** The --verify pass ran, found no difference and no file failed; false when it did not run. */
   verified: boolean;
   skipped: number;
   /** Damaged or missing content: everything else was restored. */
@@ -135,7 +135,8 @@ export async function restoreSnapshot(repo: Repository, snapshot: Snapshot, targ
   if (opts.verify) {
     const failed = new Set(st.sum.failed_files.map((f) => f.path));
     const errors = await verifyRestored(repo, root, targetBuf, st.selection, failed, WalkBudget.of(snapshot));
-    st.sum.verified = errors.length === 0;
+    // Verified means the target holds the whole selection, checked: not when files could not be restored.
+    st.sum.verified = errors.length === 0 && failed.size === 0;
     if (errors.length) st.sum.verify_errors = errors;
   }
   st.sum.failed_files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

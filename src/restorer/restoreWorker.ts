@@ -12,7 +12,7 @@ import { decodeBlob, type Codec } from '../pack/codec.js';
 import { applyFileMetadataFd } from '../tree/fdMetadata.js';
 import type { Xattr } from '../tree/index.js';
 import { CREATE_FLAGS, removeTemp, tempPathFor } from './tempName.js';
-import { FILE_CHMOD, FILE_CHOWN, type FailedFile, type RestoreBatchMessage, type RestoreWorkerData, type RestoreWorkerDone, type RestoreWorkerReply, type WorkerError } from './restoreWorkerProtocol.js';
+import { FILE_CHMOD, FILE_CHOWN, type WorkerFailedFile, type RestoreBatchMessage, type RestoreWorkerData, type RestoreWorkerDone, type RestoreWorkerReply, type WorkerError } from './restoreWorkerProtocol.js';
 
 /** Pack ciphers kept (one HKDF each); a batch touches a few packs. */
 const CIPHER_CACHE = 256;
@@ -99,7 +99,7 @@ async function openBlobs(b: RestoreBatchMessage): Promise<Array<Buffer | BlobFai
  */
 function writeFiles(b: RestoreBatchMessage, blobs: Array<Buffer | BlobFailure>, current: { file?: number }): Omit<RestoreWorkerDone, 'id'> {
   const xattrs = new Map<number, Xattr[]>(b.xattrs.map(([f, list]) => [f, list.map((x) => ({ name: Buffer.from(x.name), value: Buffer.from(x.value) }))]));
-  const failed: FailedFile[] = [];
+  const failed: WorkerFailedFile[] = [];
   let bytes = 0;
   let files = 0;
   let pathStart = 0;

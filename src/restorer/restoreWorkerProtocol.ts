@@ -52,7 +52,7 @@ export interface RestoreBatchMessage {
 }
 
 /** A file of the batch left unwritten because a blob of it is damaged or missing (restore goes on). */
-export interface FailedFile {
+export interface WorkerFailedFile {
   file: number;
   message: string;
 }
@@ -61,7 +61,7 @@ export interface RestoreWorkerDone {
   id: number;
   files: number;
   bytes: number;
-  failed: FailedFile[];
+  failed: WorkerFailedFile[];
 }
 
 export type WorkerErrorKind = 'integrity' | 'storage' | 'system' | 'internal';

@@ -5,10 +5,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { diffTrees, Sandbox, snapshotTree } from './helpers.js';
 import { flipByte, listPacks, newPacks } from '../fixtures/damageRepo.js';
+import { openRepository } from '../../src/repository/openRepository.js';
+import { findEntry } from '../../src/restorer/findEntry.js';
+import { packObjectName } from '../../src/pack/packFormat.js';
 
 const MiB = 1024 * 1024;
 
@@ -59,6 +62,15 @@ describe('restore with damaged or missing content', () => {
     expect(leftovers(out)).toEqual([]);
   });
 
+  it('--verify checks the restored files and still says verified: false (the restore is not whole)', () => {
+    const r = sb.run(['restore', 'latest', sb.path('out-verify'), '--verify', '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ files: 100, verified: false });
+    expect(doc.failed_files).toHaveLength(2);
+    expect(r.stderr).not.toMatch(/snap: verify:/);
+  });
+
   it('text mode: one stderr line per failed file, then the count', () => {
     const out = sb.path('out-text');
     const r = sb.run(['restore', 'latest', out]);
@@ -68,6 +80,42 @@ describe('restore with damaged or missing content', () => {
     expect(lines[1]).toMatch(new RegExp(`^snap: restore: ${src}/d3/lost\\.bin: .*missing`));
     expect(lines[2]).toMatch(/2 file\(s\) could not be restored/);
     expect(r.stdout).toMatch(/restored 100 files/);
+  });
+});
+
+describe('restore with a damaged directory listing', () => {
+  const sb = new Sandbox();
+  const src = sb.path('src');
+  beforeAll(async () => {
+    sb.init();
+    for (const d of ['good', 'bad']) {
+      mkdirSync(path.join(src, d, 'inner'), { recursive: true });
+      writeFileSync(path.join(src, d, 'inner', 'f.txt'), `in ${d}`);
+    }
+    writeFileSync(path.join(src, 'top.txt'), 'top');
+    sb.ok(['create', src]);
+    const repo = await openRepository({ location: sb.repo, password: async () => Buffer.from(sb.password!), cacheDir: sb.cache });
+    try {
+      const [snap] = await repo.listSnapshots();
+      const bad = await findEntry(repo, snap!, `${src}/bad`);
+      const loc = (await repo.lookup(bad.subtree!))!;
+      flipByte(path.join(sb.repo, packObjectName(loc.packId)), loc.offset + Math.floor(loc.storedLength / 2));
+    } finally {
+      await repo.close();
+    }
+  });
+  afterAll(() => sb.cleanup());
+
+  it('names the directory, restores everything else', () => {
+    const out = sb.path('out');
+    const r = sb.run(['restore', 'latest', out, '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.failed_files.map((f: { path: string }) => f.path)).toEqual([`${src}/bad`]);
+    expect(doc.failed_files[0].reason).toMatch(/^directory listing: /);
+    expect(readFileSync(path.join(out, src, 'good', 'inner', 'f.txt'), 'utf8')).toBe('in good');
+    expect(readFileSync(path.join(out, src, 'top.txt'), 'utf8')).toBe('top');
+    expect(readdirSync(path.join(out, src, 'bad'))).toEqual([]);
   });
 });
 

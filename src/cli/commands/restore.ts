@@ -63,7 +63,7 @@ export function registerRestore(program: Command, run: Run): void {
           failed = true;
           process.stderr.write(`snap: restore: ${sum.failed_files.length} file(s) could not be restored (damaged or missing data, listed above); everything else was restored\n`);
         }
-        if (o.verify && !sum.verified) {
+        if (sum.verify_errors?.length) {
           failed = true;
           process.stderr.write(`snap: restore --verify found ${sum.verify_errors?.length ?? 0} file(s) that differ from the snapshot\n`);
         }
