@@ -28,7 +28,17 @@ export class Sandbox {
   readonly cache = path.join(this.root, 'cache');
   env: Record<string, string> = {};
 
-  constructor(readonly password: string | undefined = 'correct horse') {}
+  readonly password: string | undefined;
+
+  /**
+   * No argument: the default test password. `undefined` (as `new Sandbox(mode === 'none' ? undefined : pw)`
+   * means): no password at all, as a client of an unencrypted repository has. A default parameter
+   * would turn that `undefined` into the default password, and snap refuses a keyless repository
+   * when a password is given and no trust record vouches for it (docs/crypto.md §8).
+   */
+  constructor(...args: [] | [string | undefined]) {
+    this.password = args.length === 0 ? 'correct horse' : args[0];
+  }
 
   baseEnv(): Record<string, string> {
     const env: Record<string, string> = { ...process.env, SNAP_REPO: this.repo, SNAP_CACHE_DIR: this.cache } as Record<string, string>;

@@ -24,7 +24,7 @@ function filesContaining(dir: string, needle: string): string[] {
   return hits;
 }
 
-/** A client with no password at all (`new Sandbox(undefined)` gets the default password). */
+/** A client with no password at all (the same as `new Sandbox(undefined)`). */
 class NoPasswordSandbox extends Sandbox {
   override baseEnv(): Record<string, string> {
     const env = super.baseEnv();
