@@ -12,6 +12,7 @@ import type { TreeEntry } from '../tree/index.js';
 import { planReads, type LocatedChunk, type ReadRange } from './planReads.js';
 import { FILE_CHMOD, FILE_CHOWN, type RestoreBatchMessage, type RestoreWorkerDone } from './restoreWorkerProtocol.js';
 import { RestoreWorkers, WorkerFailed } from './restoreWorkers.js';
+import { removeTempsIn } from './tempName.js';
 
 /** A batch is sent when it holds this many files… */
 export const BATCH_MAX_FILES = 256;
@@ -44,6 +45,8 @@ export class SmallFileBatches {
   private readonly done = new Set<number>();
   private readonly deferred: Array<{ after: number; fn: () => void }> = [];
   private readonly sent = new Set<Promise<void>>();
+  /** The files of each batch a worker has and has not answered for (its temporary files may exist). */
+  private readonly unanswered = new Map<number, SmallFile[]>();
   private workers: RestoreWorkers | undefined;
   private slots: Limiter | undefined;
   private failure: unknown;
@@ -80,8 +83,10 @@ export class SmallFileBatches {
     this.check();
   }
 
+  /** Stops the workers; the temporary files of batches they were writing (an interrupt) are removed. */
   async close(): Promise<void> {
     await this.workers?.close();
+    for (const files of this.unanswered.values()) removeTempsIn(files.map((f) => f.target));
   }
 
   /** Records a failure of the walk, so every other walk stops at its next check(). */
@@ -116,12 +121,14 @@ export class SmallFileBatches {
       this.failure ??= e;
       throw e;
     }
+    this.unanswered.set(id, files);
     const p = this.workers.run(batch).then(
       (r) => this.finished(id, r, files),
       (e) => void (this.failure ??= typedError(e, files)),
     );
     this.sent.add(p);
     void p.finally(() => {
+      this.unanswered.delete(id);
       this.sent.delete(p);
       this.slots!.release();
     });

@@ -34,3 +34,18 @@ export function removeTemp(tmp: Buffer): void {
     // already gone, or the directory is: nothing is left under a real name either way
   }
 }
+
+/** Best effort: this process's temporary files in the directories of `targets` (workers stopped mid-batch). */
+export function removeTempsIn(targets: Buffer[]): void {
+  const dirs = new Set(targets.map((t) => t.subarray(0, t.lastIndexOf(SLASH) + 1).toString('latin1')));
+  for (const dir of dirs) {
+    const d = Buffer.from(dir, 'latin1');
+    let names: Buffer[];
+    try {
+      names = fs.readdirSync(d, { encoding: 'buffer' });
+    } catch {
+      continue;
+    }
+    for (const n of names) if (n.toString('latin1').startsWith(PROCESS_TEMP_PREFIX)) removeTemp(Buffer.concat([d, n]));
+  }
+}

@@ -184,6 +184,8 @@ describe('restore of many small files', () => {
     expect(Date.now() - sentAt!).toBeLessThan(5_000);
     expect(stderr.trimEnd().split('\n').pop()).toBe('snap: interrupted');
     expect(readdirSync(path.join(sb.repo, 'locks'))).toEqual([]);
+    // The batches being written when the workers stopped leave no temporary files behind.
+    expect(readdirSync(target, { recursive: true, encoding: 'utf8' }).filter((n) => path.basename(n).startsWith('.snap-restore-'))).toEqual([]);
   });
 });
 
