@@ -64,14 +64,16 @@ async function repairSnapshotsCommand(ctx: CliContext, o: { forget?: boolean; dr
       ctx.warn(`snap: snapshot ${u.id} cannot be read${o.forget && !o.dryRun ? ', removing it' : ' (--forget removes it)'}: ${u.message}`);
     }
     const scratch = ScratchDb.open(repo.cacheDir, 'repair');
-    let found;
+    let plan;
+    let r;
     try {
-      found = await new DamageFinder(await indexedBlobsFromFiles(repo, scratch, ctx.signal), scratch, ctx.signal).snapshots(snapshots);
+      // The index files, not the cache, say what is missing and where the trees to rebuild are.
+      const indexed = await indexedBlobsFromFiles(repo, scratch, ctx.signal);
+      plan = planRepairSnapshots(await new DamageFinder(indexed, scratch, ctx.signal).snapshots(snapshots));
+      r = await executeRepairSnapshots(repo, plan, { dryRun: o.dryRun, forget: o.forget, unreadable: unreadable.map((u) => u.id), loadTree: indexed.load });
     } finally {
       await scratch.close();
     }
-    const plan = planRepairSnapshots(found);
-    const r = await executeRepairSnapshots(repo, plan, { dryRun: o.dryRun, forget: o.forget, unreadable: unreadable.map((u) => u.id) });
     if (ctx.json) {
       printJson({ ...r, unreadable });
       return EXIT.ok;

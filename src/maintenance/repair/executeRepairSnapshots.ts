@@ -25,8 +25,10 @@ export interface RepairSnapshotsResult {
 export async function executeRepairSnapshots(
   repo: Repository,
   plan: RepairPlan,
-  opts: { dryRun?: boolean; forget?: boolean; unreadable?: string[] } = {},
+  opts: { dryRun?: boolean; forget?: boolean; unreadable?: string[]; loadTree?: (id: BlobId) => Promise<Buffer> } = {},
 ): Promise<RepairSnapshotsResult> {
+  // The trees to rebuild are read from where the damage walk read them (the index files).
+  const loadTree = opts.loadTree ?? repo.loadTreeBlob;
   const result: RepairSnapshotsResult = { ok: true, dry_run: Boolean(opts.dryRun), snapshots: [], forgotten: [] };
   const unreadable = opts.unreadable ?? [];
   if (opts.dryRun || (plan.repairs.length === 0 && !(opts.forget && unreadable.length))) {
@@ -48,7 +50,7 @@ export async function executeRepairSnapshots(
     const done = rebuilt.get(hex);
     if (done) return done;
     const writer = new TreeWriter(store);
-    for await (const e of readTree(await repo.loadTreeBlob(id), repo.loadTreeBlob, id)) {
+    for await (const e of readTree(await loadTree(id), loadTree, id)) {
       const k = e.name.toString('latin1');
       if (damage.files.has(k)) continue;
       const sub = damage.dirs.get(k);
