@@ -263,12 +263,29 @@ function dropBytes(bufs: Buffer[], n: number): Buffer[] {
   return out;
 }
 
+/**
+ * Errors of a directory fsync that mean "this filesystem does not sync directories" (SMB/CIFS,
+ * some FUSE and network mounts): there the rename is as durable as the filesystem makes it, and
+ * failing every write would make the repository unusable. restic ignores the same errors.
+ */
+const DIR_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
+
 export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r');
+  let fh;
   try {
+    fh = await fs.open(dir, 'r');
+    // Fault injection for tests (like SNAP_CRASH_AT in crashPoint.ts): the errno a filesystem
+    // would return here. The only place where an errno is faked.
+    const fault = process.env.SNAP_FAULT_DIR_FSYNC;
+    if (fault) throw Object.assign(new Error(`${fault}: injected fault, fsync`), { code: fault });
     await fh.sync();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code && DIR_SYNC_UNSUPPORTED.has(code)) return;
+    if (code === 'ENOENT') throw e; // callers handle a vanished directory by its code
+    throw new StorageError(`cannot sync directory ${dir}: ${(e as Error).message}`, dir, { cause: e });
   } finally {
-    await fh.close();
+    await fh?.close();
   }
 }
 

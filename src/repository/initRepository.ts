@@ -10,6 +10,7 @@ import { Crypt } from './crypt.js';
 import { addKey } from './keys.js';
 import { defaultCacheDir } from './repository.js';
 import { writeTrust } from './trustStore.js';
+import { crashPoint } from './crashPoint.js';
 
 export interface InitOptions {
   encryption: 'aes-256-gcm' | 'none';
@@ -25,7 +26,7 @@ export interface InitOptions {
 }
 
 export async function initRepository(backend: Backend, opts: InitOptions): Promise<RepoConfig> {
-  if (await backend.exists()) throw new RepositoryExistsError(backend.location);
+  if (await backend.exists() && !(await resumeInterruptedInit(backend))) throw new RepositoryExistsError(backend.location);
   const encrypted = opts.encryption !== 'none';
   const params = opts.chunker ?? DEFAULT_CHUNKER_PARAMS;
   const chunker = opts.from
@@ -58,7 +59,26 @@ export async function initRepository(backend: Backend, opts: InitOptions): Promi
   await backend.create();
   // Keys first, config last: a repository is only a repository once its config exists.
   const keyId = keys ? await addKey(backend, keys, opts.password!, opts.kdf ?? DEFAULT_KDF) : undefined;
+  crashPoint('init-key-written');
   await backend.put('config', new Crypt(keys).seal('config', encodeConfig(config)));
   if (keyId) writeTrust(cacheRoot, { ...trust, key_ids: [keyId], last_key: keyId }, trust);
   return config;
+}
+
+/**
+ * An init that stopped before writing its config (killed, disk full, connection lost) leaves at
+ * most key files, and they open nothing without a config. When the location holds nothing else
+ * (no config, no object outside keys/), remove them and let this init start over; anything else
+ * is someone's repository or data, refused as before.
+ */
+async function resumeInterruptedInit(backend: Backend): Promise<boolean> {
+  if (!(await isInterruptedInit(backend))) return false;
+  for (const n of await backend.list('keys/')) await backend.remove(n);
+  return true;
+}
+
+/** True when the location holds only what an interrupted init leaves (see resumeInterruptedInit). */
+export async function isInterruptedInit(backend: Backend): Promise<boolean> {
+  if (await backend.stat('config')) return false;
+  return (await backend.list('')).every((n) => n.startsWith('keys/'));
 }

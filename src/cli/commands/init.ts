@@ -3,7 +3,7 @@ import { DEFAULT_KDF, isWeakKdf, parseKdf, formatKdf } from '../../crypto/index.
 import { InvalidArgumentError } from '../../errors.js';
 import { parseCompression } from '../../pack/codec.js';
 import { openBackend } from '../../backend/openBackend.js';
-import { initRepository } from '../../repository/initRepository.js';
+import { initRepository, isInterruptedInit } from '../../repository/initRepository.js';
 import { readPasswordFile, passwordSource, passwordSupplied } from '../password.js';
 import { printJson } from '../output.js';
 import type { Run } from './index.js';
@@ -56,7 +56,7 @@ export function registerInit(program: Command, run: Run): void {
       }
       const backend = await openBackend(ctx.location(), ctx.backendOptions(ctx.location()));
       const encrypted = o.encryption !== 'none';
-      if (encrypted && (await backend.exists())) {
+      if (encrypted && (await backend.exists()) && !(await isInterruptedInit(backend))) {
         const { RepositoryExistsError } = await import('../../errors.js');
         throw new RepositoryExistsError(backend.location);
       }
