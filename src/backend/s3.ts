@@ -189,6 +189,23 @@ export class S3Backend implements Backend {
     };
   }
 
+  private lockEnabled: Promise<boolean> | undefined;
+
+  /** Whether the bucket has Object Lock (asked once per backend). */
+  objectLockEnabled(): Promise<boolean> {
+    this.lockEnabled ??= this.send<{ ObjectLockConfiguration?: { ObjectLockEnabled?: string } }>(
+      new this.s3.GetObjectLockConfigurationCommand({ Bucket: this.bucket, ...this.owner }),
+    ).then(
+      (r) => r.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled',
+      () => false, // no configuration, or an engine without the feature (s3rver)
+    );
+    return this.lockEnabled;
+  }
+
+  async retainedUntil(name: string): Promise<Date | undefined> {
+    return (await this.retention(name))?.until;
+  }
+
   /** The retention an object carries (Object Lock), or undefined when it has none. */
   async retention(name: string): Promise<{ mode: string; until: Date } | undefined> {
     try {
