@@ -50,6 +50,8 @@ export interface Backend {
   objectLockEnabled?(): Promise<boolean>;
   /** Until when an object is retained (Object Lock), or undefined when it is not. */
   retainedUntil?(name: string): Promise<Date | undefined>;
+  /** Objects whose retention is shorter than configured (S3 with objectLock set); absent or undefined: not configured. */
+  shortRetention?(): Promise<{ checked: number; short: string[] } | undefined>;
   /** Requests sent so far, by kind (S3: HTTP attempts; local: operations). */
   readonly requests?: RequestCounts;
 }

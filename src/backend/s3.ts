@@ -28,6 +28,10 @@ export const LIST_PAGE_KEYS = 1000;
 /** Objects above this go up as a multipart upload (a single PUT is limited to 5 GiB, and retries resend less). */
 export const MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024;
 const DAY_MS = 24 * 3600 * 1000;
+/** Clock skew between this host and the server tolerated when comparing retention dates. */
+const RETENTION_SLACK_MS = 10 * 60 * 1000;
+/** HEAD requests in flight when checking retention. */
+const RETENTION_CHECKS = 8;
 
 export interface S3Location {
   bucket: string;
@@ -202,6 +206,33 @@ export class S3Backend implements Backend {
 
   async retainedUntil(name: string): Promise<Date | undefined> {
     return (await this.retention(name))?.until;
+  }
+
+  /**
+   * With objectLock set: the objects (lock files aside) whose retention ends sooner than their write
+   * time plus the configured days (or that have none), and how many were asked. One HEAD per object.
+   */
+  async shortRetention(): Promise<{ checked: number; short: string[] } | undefined> {
+    const lock = this.opts.objectLock;
+    if (!lock) return undefined;
+    const names = (await this.list('')).filter((n) => !n.startsWith('locks/'));
+    const short: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < names.length; i = next++) {
+        const name = names[i]!;
+        try {
+          const h = await this.send<{ LastModified?: Date; ObjectLockRetainUntilDate?: Date }>(new this.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...this.owner }));
+          const written = h.LastModified ? new Date(h.LastModified).getTime() : Date.now();
+          const until = h.ObjectLockRetainUntilDate ? new Date(h.ObjectLockRetainUntilDate).getTime() : 0;
+          if (until < written + lock.days * DAY_MS - RETENTION_SLACK_MS) short.push(name);
+        } catch (e) {
+          if (!isNotFound(e)) throw this.wrap(e, 'head', name);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RETENTION_CHECKS, names.length) }, worker));
+    return { checked: names.length, short: short.sort() };
   }
 
   /** The retention an object carries (Object Lock), or undefined when it has none. */

@@ -77,6 +77,13 @@ describe.skipIf(!ext || !lockBucket)('S3 Object Lock', () => {
       } finally {
         await b.close();
       }
+      // check says whether the objects carry the configured retention; configured longer, they fall short.
+      const notes = (env: Record<string, string>) => sb.json<{ ok: boolean; notes: string[] }>(['check'], { env });
+      const same = notes({});
+      expect(same.ok).toBe(true);
+      expect(same.notes.filter((n) => n.startsWith('object lock:'))).toEqual([expect.stringMatching(/^object lock: all \d+ objects carry the configured retention$/)]);
+      const longer = notes({ SNAP_S3_OBJECT_LOCK: 'GOVERNANCE:5' });
+      expect(longer.notes.some((n) => /^object lock: (\d+) of \1 objects have less retention than configured \(or none\): config, /.test(n))).toBe(true);
     } finally {
       sb.cleanup();
     }
