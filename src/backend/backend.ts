@@ -49,6 +49,12 @@ export interface Backend {
    * leave nothing behind. S3: aborts this prefix's unfinished multipart uploads.
    */
   removeLeftovers?(): Promise<{ files: number; bytes: number }>;
+  /** Whether objects here may carry retention (S3 Object Lock on the bucket); absent: never. */
+  objectLockEnabled?(): Promise<boolean>;
+  /** Until when an object is retained (Object Lock), or undefined when it is not. */
+  retainedUntil?(name: string): Promise<Date | undefined>;
+  /** Objects whose retention is shorter than configured (S3 with objectLock set); absent or undefined: not configured. */
+  shortRetention?(): Promise<{ checked: number; short: string[] } | undefined>;
   /** Requests sent so far, by kind (S3: HTTP attempts; local: operations). */
   readonly requests?: RequestCounts;
 }

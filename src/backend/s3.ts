@@ -17,6 +17,7 @@ import { DEFAULT_RETRY_TIME_MS, RetriesExhausted, withRetry, type RetryPolicy } 
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_CONNECTIONS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REGION, type S3BackendOptions } from './s3Options.js';
 import { StagingDir } from './stagingDir.js';
 import { bodyBytes, describe, errorName, httpStatus, isNotFound, readAll } from './s3Util.js';
+import { abortUploads, putMultipart, type MultipartContext } from './s3Multipart.js';
 
 export { DEFAULT_REGION, type S3BackendOptions } from './s3Options.js';
 
@@ -26,10 +27,11 @@ type S3Module = typeof import('@aws-sdk/client-s3');
 export const LIST_PAGE_KEYS = 1000;
 /** Objects above this go up as a multipart upload (a single PUT is limited to 5 GiB, and retries resend less). */
 export const MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024;
-const MULTIPART_PART_BYTES = 16 * 1024 * 1024;
-/** Parts of one multipart upload in flight at once. */
-const MULTIPART_QUEUE = 4;
 const DAY_MS = 24 * 3600 * 1000;
+/** Clock skew between this host and the server tolerated when comparing retention dates. */
+const RETENTION_SLACK_MS = 10 * 60 * 1000;
+/** HEAD requests in flight when checking retention. */
+const RETENTION_CHECKS = 8;
 
 export interface S3Location {
   bucket: string;
@@ -171,7 +173,7 @@ export class S3Backend implements Backend {
     const lock = this.lockHeaders(name, body);
     try {
       // Locked objects go up in one PUT: RGW ignores lock headers on multipart uploads.
-      if (body.length > MULTIPART_THRESHOLD_BYTES && !lock) await this.putMultipart(key, body);
+      if (body.length > MULTIPART_THRESHOLD_BYTES && !lock) await putMultipart(this.ctx(), key, body);
       else await this.send(new this.s3.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ...this.owner, ...lock }));
     } catch (e) {
       throw this.wrap(e, 'put', name);
@@ -189,6 +191,50 @@ export class S3Backend implements Backend {
     };
   }
 
+  private lockEnabled: Promise<boolean> | undefined;
+
+  /** Whether the bucket has Object Lock (asked once per backend). */
+  objectLockEnabled(): Promise<boolean> {
+    this.lockEnabled ??= this.send<{ ObjectLockConfiguration?: { ObjectLockEnabled?: string } }>(
+      new this.s3.GetObjectLockConfigurationCommand({ Bucket: this.bucket, ...this.owner }),
+    ).then(
+      (r) => r.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled',
+      () => false, // no configuration, or an engine without the feature (s3rver)
+    );
+    return this.lockEnabled;
+  }
+
+  async retainedUntil(name: string): Promise<Date | undefined> {
+    return (await this.retention(name))?.until;
+  }
+
+  /**
+   * With objectLock set: the objects (lock files aside) whose retention ends sooner than their write
+   * time plus the configured days (or that have none), and how many were asked. One HEAD per object.
+   */
+  async shortRetention(): Promise<{ checked: number; short: string[] } | undefined> {
+    const lock = this.opts.objectLock;
+    if (!lock) return undefined;
+    const names = (await this.list('')).filter((n) => !n.startsWith('locks/'));
+    const short: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < names.length; i = next++) {
+        const name = names[i]!;
+        try {
+          const h = await this.send<{ LastModified?: Date; ObjectLockRetainUntilDate?: Date }>(new this.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...this.owner }));
+          const written = h.LastModified ? new Date(h.LastModified).getTime() : Date.now();
+          const until = h.ObjectLockRetainUntilDate ? new Date(h.ObjectLockRetainUntilDate).getTime() : 0;
+          if (until < written + lock.days * DAY_MS - RETENTION_SLACK_MS) short.push(name);
+        } catch (e) {
+          if (!isNotFound(e)) throw this.wrap(e, 'head', name);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RETENTION_CHECKS, names.length) }, worker));
+    return { checked: names.length, short: short.sort() };
+  }
+
   /** The retention an object carries (Object Lock), or undefined when it has none. */
   async retention(name: string): Promise<{ mode: string; until: Date } | undefined> {
     try {
@@ -201,35 +247,6 @@ export class S3Backend implements Backend {
       if (errorName(e) === 'NoSuchObjectLockConfiguration' || errorName(e) === 'ObjectLockConfigurationNotFoundError') return undefined;
       if (isNotFound(e)) throw new NotFoundError(`object ${name} is missing from ${this.location}`);
       throw this.wrap(e, 'get retention', name);
-    }
-  }
-
-  /** Parts retried one by one; on failure the upload is aborted (prune aborts those of killed runs). */
-  private async putMultipart(key: string, body: Buffer): Promise<void> {
-    const where = { Bucket: this.bucket, Key: key, ...this.owner };
-    const created = await this.send<{ UploadId?: string }>(new this.s3.CreateMultipartUploadCommand(where));
-    const UploadId = created.UploadId!;
-    try {
-      const count = Math.ceil(body.length / MULTIPART_PART_BYTES);
-      const parts: Array<{ PartNumber: number; ETag?: string }> = new Array(count);
-      let next = 0;
-      const worker = async () => {
-        for (let i = next++; i < count; i = next++) {
-          const Body = body.subarray(i * MULTIPART_PART_BYTES, (i + 1) * MULTIPART_PART_BYTES);
-          const r = await this.send<{ ETag?: string }>(new this.s3.UploadPartCommand({ ...where, UploadId, PartNumber: i + 1, Body, ContentLength: Body.length }));
-          parts[i] = { PartNumber: i + 1, ETag: r.ETag };
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(MULTIPART_QUEUE, count) }, worker));
-      try {
-        await this.send(new this.s3.CompleteMultipartUploadCommand({ ...where, UploadId, MultipartUpload: { Parts: parts } }));
-      } catch (e) {
-        // A retried Complete whose first attempt did complete finds no upload: the object is there.
-        if (errorName(e) !== 'NoSuchUpload' || (await this.stat(key.slice(this.root.length)))?.size !== body.length) throw e;
-      }
-    } catch (e) {
-      await this.client.send(new this.s3.AbortMultipartUploadCommand({ ...where, UploadId })).catch(() => undefined);
-      throw e;
     }
   }
 
@@ -304,29 +321,16 @@ export class S3Backend implements Backend {
 
   /** Abort the unfinished multipart uploads under this prefix (killed runs; only under the exclusive lock). */
   async removeLeftovers(): Promise<{ files: number; bytes: number }> {
-    const found = { files: 0, bytes: 0 };
     try {
-      let KeyMarker: string | undefined;
-      let UploadIdMarker: string | undefined;
-      do {
-        const r = await this.send<{ Uploads?: Array<{ Key?: string; UploadId?: string }>; IsTruncated?: boolean; NextKeyMarker?: string; NextUploadIdMarker?: string }>(
-          new this.s3.ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.root, KeyMarker, UploadIdMarker, ...this.owner }),
-        );
-        for (const u of r.Uploads ?? []) {
-          if (!u.Key || !u.UploadId) continue;
-          await this.send(new this.s3.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId, ...this.owner })).catch((e) => {
-            if (errorName(e) !== 'NoSuchUpload') throw e;
-          });
-          found.files++;
-        }
-        [KeyMarker, UploadIdMarker] = r.IsTruncated ? [r.NextKeyMarker, r.NextUploadIdMarker] : [undefined, undefined];
-      } while (KeyMarker);
+      return await abortUploads(this.ctx(), this.root);
     } catch (e) {
-      // An engine without multipart listing (s3rver) has nothing to find this way.
-      if (errorName(e) === 'NotImplemented' || httpStatus(e) === 501) return found;
       throw this.wrap(e, 'abort multipart uploads', this.root);
     }
-    return found;
+  }
+
+  /** What the multipart functions need of this backend. */
+  private ctx(): MultipartContext {
+    return { s3: this.s3, client: this.client, bucket: this.bucket, owner: this.owner, send: (c) => this.send(c), stat: (k) => this.stat(k.slice(this.root.length)) };
   }
 
   async close(): Promise<void> {

@@ -77,8 +77,47 @@ describe.skipIf(!ext || !lockBucket)('S3 Object Lock', () => {
       } finally {
         await b.close();
       }
+      // check says whether the objects carry the configured retention; configured longer, they fall short.
+      const notes = (env: Record<string, string>) => sb.json<{ ok: boolean; notes: string[] }>(['check'], { env });
+      const same = notes({});
+      expect(same.ok).toBe(true);
+      expect(same.notes.filter((n) => n.startsWith('object lock:'))).toEqual([expect.stringMatching(/^object lock: all \d+ objects carry the configured retention$/)]);
+      const longer = notes({ SNAP_S3_OBJECT_LOCK: 'GOVERNANCE:5' });
+      expect(longer.notes.some((n) => /^object lock: (\d+) of \1 objects have less retention than configured \(or none\): config, /.test(n))).toBe(true);
     } finally {
       sb.cleanup();
     }
   }, 120_000);
+
+  it('prune frees nothing still retained: packs it would delete stay, and say until when', async () => {
+    const location = `s3://${lockBucket}/snap-test-${randomBytes(4).toString('hex')}/repo`;
+    const sb = new Sandbox('locked');
+    try {
+      sb.env = { ...ext!.env, SNAP_REPO: location, SNAP_S3_OBJECT_LOCK: 'GOVERNANCE:1' };
+      const src = sb.path('src');
+      mkdirSync(src, { recursive: true });
+      writeFileSync(path.join(src, 'a.bin'), randomBytes(300_000));
+      sb.ok(['init', '--kdf', TEST_KDF]);
+      const first = sb.json<{ snapshot_id: string }>(['create', src]);
+      const { rmSync } = await import('node:fs');
+      rmSync(path.join(src, 'a.bin'));
+      writeFileSync(path.join(src, 'b.bin'), randomBytes(300_000));
+      sb.ok(['create', src]);
+      sb.ok(['forget', first.snapshot_id]);
+      const b = await S3Backend.open(location, { endpoint: ext!.endpoint, credentials: ext!.credentials });
+      try {
+        const before = await b.list('data/');
+        const pruned = sb.json<{ packs_deleted: number; packs: Array<{ action: string; reason: string }> }>(['prune', '--verbose']);
+        expect(pruned.packs_deleted).toBe(0);
+        expect(pruned.packs.every((p) => p.action === 'keep')).toBe(true);
+        expect(pruned.packs.some((p) => /^retained \(Object Lock\) until \d{4}-\d\d-\d\dT/.test(p.reason))).toBe(true);
+        expect(await b.list('data/')).toEqual(before);
+      } finally {
+        await b.close();
+      }
+      sb.ok(['check', '--read-data']);
+    } finally {
+      sb.cleanup();
+    }
+  }, 180_000);
 });

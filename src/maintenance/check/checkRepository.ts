@@ -11,6 +11,7 @@
 // Memory stays bounded: blob ids live in scratch LMDB tables; only per-pack summaries and the list
 // of damaged blobs are held in memory.
 
+import { retentionNotes } from '../../backend/retentionNotes.js';
 import { TAG_BYTES } from '../../crypto/index.js';
 import { IntegrityError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
 import { encodePackHeader, HEADER_ENTRY_BYTES, HEADER_LENGTH_BYTES, packObjectName } from '../../pack/packFormat.js';
@@ -67,6 +68,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
     const damaged = new Map<string, DamagedBlob>();
     checkPackBounds(repo, truth, packs, damaged, report);
     noteUnindexedPacks(truth, packs, notes);
+    notes.push(...(await retentionNotes(repo.backend)));
 
     if (opts.readData) {
       const record = VerificationRecord.open(repo.cacheDir);

@@ -8,6 +8,7 @@ import { executeForget } from '../forget/executeForget.js';
 import { planForget, type ForgetPlan, type ForgetRequest } from '../forget/planForget.js';
 import { executePrune, type PruneOutcome, type PrunePhase } from './executePrune.js';
 import { planPrune, type PrunePlan, type PrunePolicy } from './planPrune.js';
+import { holdRetainedPacks } from './retained.js';
 import { packFileSize, scanIndex } from './scanIndex.js';
 import { collectUsedBlobs } from './usedBlobs.js';
 
@@ -68,7 +69,7 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
       { blob: scan.missingSample[0] },
     );
   }
-  const plan = planPrune(scan.packs, req.policy);
+  const plan = await holdRetainedPacks(planPrune(scan.packs, req.policy), repo.backend);
   const keptBytes = plan.packs.filter((d) => d.action === 'keep').reduce((n, d) => n + d.size, 0);
 
   if (req.dryRun) {
