@@ -15,8 +15,11 @@ export interface Backend {
   get(name: string): Promise<Buffer>;
   /** Read `length` bytes at `offset`. */
   getRange(name: string, offset: number, length: number): Promise<Buffer>;
-  /** Size of an object, or undefined when it is missing. */
-  stat(name: string): Promise<{ size: number } | undefined>;
+  /**
+   * Size of an object, or undefined when it is missing; mtimeMs is the storage's own time of the
+   * last write (the local filesystem's mtime, S3's LastModified) where the backend knows it.
+   */
+  stat(name: string): Promise<{ size: number; mtimeMs?: number } | undefined>;
   /** Names (full, e.g. "index/ab12…") of the objects under a prefix ("index/", "data/"). */
   list(prefix: string): Promise<string[]>;
   /** Remove an object durably (missing is not an error). */

@@ -165,10 +165,10 @@ export class LocalBackend implements Backend {
     void h.then((f) => f.close()).catch(() => undefined);
   }
 
-  async stat(name: string): Promise<{ size: number } | undefined> {
+  async stat(name: string): Promise<{ size: number; mtimeMs?: number } | undefined> {
     try {
       const st = await fs.stat(this.full(name));
-      return { size: st.size };
+      return { size: st.size, mtimeMs: st.mtimeMs };
     } catch (e) {
       if (isCode(e, 'ENOENT')) return undefined;
       throw wrap(e, this.full(name));

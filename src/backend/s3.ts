@@ -180,10 +180,10 @@ export class S3Backend implements Backend {
     }
   }
 
-  async stat(name: string): Promise<{ size: number } | undefined> {
+  async stat(name: string): Promise<{ size: number; mtimeMs?: number } | undefined> {
     try {
       const r = await this.client.send(new this.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
-      return { size: Number(r.ContentLength ?? 0) };
+      return { size: Number(r.ContentLength ?? 0), mtimeMs: r.LastModified ? r.LastModified.getTime() : undefined };
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw this.wrap(e, 'head', name);

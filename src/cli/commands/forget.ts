@@ -66,9 +66,14 @@ export function forgetRequest(o: PolicyCliOptions, selectors: string[]): ForgetR
  * been removed (by `unlock` or another process), so it stops before its next destructive step.
  */
 export async function withExclusiveLock<T>(ctx: CliContext, fn: (repo: Repository, checkLock: () => Promise<void>) => Promise<T>): Promise<T> {
+  return withLock(ctx, true, fn);
+}
+
+/** The same with a shared lock (`exclusive` false): forget and the two-phase prune run beside backups. */
+export async function withLock<T>(ctx: CliContext, exclusive: boolean, fn: (repo: Repository, checkLock: () => Promise<void>) => Promise<T>): Promise<T> {
   return ctx.withRepo('none', async (repo) => {
     const retry = ctx.g.retryLock ? parseDuration(ctx.g.retryLock, '--retry-lock') : 0;
-    const lock = await repo.lock(true, retry);
+    const lock = await repo.lock(exclusive, retry);
     try {
       return await fn(repo, () => lock.check());
     } finally {
@@ -103,7 +108,8 @@ export function registerForget(program: Command, run: Run): void {
     run(async (ctx: CliContext, selectors: unknown, opts: unknown) => {
       const o = opts as PolicyCliOptions;
       const req = forgetRequest(o, selectors as string[]);
-      await withExclusiveLock(ctx, async (repo, checkLock) => {
+      // Removing snapshot records deletes no data: it runs beside backups (shared lock).
+      await withLock(ctx, false, async (repo, checkLock) => {
         const plan = await planForget(repo, req);
         const dryRun = Boolean(o.dryRun);
         if (!dryRun) await executeForget(repo, plan.remove.map((r) => r.id), { checkLock });

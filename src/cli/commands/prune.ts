@@ -4,13 +4,16 @@ import { DEFAULT_MAX_UNUSED, parseMaxUnused, parseSize, type PrunePolicy } from 
 import { pruneRepository, type PruneProgress, type PruneReport } from '../../maintenance/prune/pruneRepository.js';
 import type { CliContext } from '../context.js';
 import { printJson, size, table } from '../output.js';
-import { addPolicyOptions, forgetRequest, printGroups, withExclusiveLock, type PolicyCliOptions } from './forget.js';
+import { addPolicyOptions, forgetRequest, printGroups, withLock, type PolicyCliOptions } from './forget.js';
+import { parseDuration } from '../context.js';
 import type { Run } from './index.js';
 
 interface PruneCliOptions extends PolicyCliOptions {
   maxUnused: string;
   maxRepackSize?: string;
   verbose?: boolean;
+  instantDelete?: boolean;
+  grace: string;
 }
 
 const PHASE_LABEL: Record<PruneProgress['phase'], string> = {
@@ -34,6 +37,8 @@ export function registerPrune(program: Command, run: Run): void {
     .option('--max-unused <limit>', "unused space to tolerate: a percentage (restic's meaning), a size such as 100M, or 'unlimited'", '5%')
     .option('--max-repack-size <size>', 'repack at most this many bytes of packs (e.g. 500M, 2G)')
     .option('-v, --verbose', 'list the decision for every pack')
+    .option('--instant-delete', 'delete unused packs at once under an exclusive lock (no backup may run: single-user repositories)')
+    .option('--grace <duration>', 'how long a condemned pack waits before a later prune deletes it; no backup may run longer (e.g. 24h)', '24h')
     .action(run(async (ctx: CliContext, opts: unknown) => pruneCommand(ctx, opts as PruneCliOptions)));
 }
 
@@ -44,7 +49,11 @@ async function pruneCommand(ctx: CliContext, o: PruneCliOptions): Promise<void> 
   };
   const forget = forgetRequest(o, []);
   const dryRun = Boolean(o.dryRun);
-  await withExclusiveLock(ctx, async (repo, checkLock) => {
+  const instant = Boolean(o.instantDelete);
+  const graceMs = parseDuration(o.grace ?? '24h', '--grace');
+  // Two-phase prune (the default) deletes only packs condemned longer ago than the grace period,
+  // so it runs beside backups; --instant-delete deletes at once and must exclude every writer.
+  await withLock(ctx, instant, async (repo, checkLock) => {
     const view = ctx.progress(dryRun ? 'prune (dry run)' : 'prune');
     let report: PruneReport;
     try {
@@ -52,6 +61,8 @@ async function pruneCommand(ctx: CliContext, o: PruneCliOptions): Promise<void> 
         forget: isNoop(forget) ? undefined : forget,
         policy,
         dryRun,
+        instant,
+        graceMs,
         checkLock,
         signal: ctx.signal,
         onProgress: (p) => view.update({ files: p.done, unit: PHASE_UNIT[p.phase], bytes: p.bytes, current: PHASE_LABEL[p.phase] }),
@@ -83,6 +94,9 @@ export function pruneDocument(r: PruneReport): Record<string, unknown> {
     dry_run: r.dryRun,
     leftover_files_removed: r.leftovers.files,
     leftover_bytes_removed: r.leftovers.bytes,
+    instant_delete: r.instant,
+    packs_condemned: r.condemnedNow,
+    packs_condemned_waiting: r.condemnedWaiting,
     packs: r.plan.packs.map((p) => ({ id: p.id, action: p.action, reason: p.reason, unused_bytes: p.unusedBytes, size: p.size })),
   };
 }
@@ -105,11 +119,13 @@ function printReport(ctx: CliContext, r: PruneReport, verbose: boolean): void {
       ['', 'packs', 'size'],
       [`${would}delete`, String(by('delete').length), size(bytes(by('delete')))],
       [`${would}repack`, String(by('repack').length), size(bytes(by('repack')))],
+      ...(r.instant ? [] : [[`${would}condemn`, String(by('condemn').length), size(bytes(by('condemn')))]]),
       ['keep', String(by('keep').length), size(bytes(by('keep')))],
     ], [1, 2]),
   );
   const limit = Number.isFinite(plan.maxUnusedBytes) ? size(plan.maxUnusedBytes) : 'unlimited';
   ctx.say(`used data ${size(plan.usedBytes)}; unused ${size(plan.unusedBytesBefore)} before, ${size(plan.unusedBytesAfter)} after (limit ${limit})`);
+  if (r.condemnedWaiting > 0) ctx.say(`${r.condemnedWaiting} condemned pack(s) wait for their grace period (a later prune deletes them)`);
   if (r.leftovers.files > 0) ctx.say(`removed ${r.leftovers.files} file(s) staged by interrupted commands (${size(r.leftovers.bytes)})`);
   if (plan.nothingToDo) ctx.say('nothing to prune');
   else ctx.say(`${r.dryRun ? 'would free' : 'freed'} ${size(r.bytesFreed)}; ${size(r.bytesAfter)} of packs ${r.dryRun ? 'would remain' : 'remain'}`);
