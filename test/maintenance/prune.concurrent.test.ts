@@ -129,4 +129,16 @@ describe('prune while a create is paused at its commit point', () => {
     expect(s.sb.json<{ packs_deleted: number }>(['prune']).packs_deleted).toBeGreaterThan(0);
     expect(outcomeIsSound(s, await ended.resume(), tree)).toBe('refused');
   }, 60_000);
+
+  it('a backup does not deduplicate against condemned packs: it stores the data again', () => {
+    const s = setup();
+    s.sb.ok(['forget', s.old]);
+    expect(s.sb.json<{ packs_condemned: number }>(['prune']).packs_condemned).toBeGreaterThan(0);
+    rmSync(path.join(s.src, 'new'));
+    const again = s.sb.json<{ bytes_added: number; snapshot_id: string }>(['create', s.src]);
+    expect(again.bytes_added).toBe(600_000);
+    // Once the condemned packs are deleted the new snapshot still restores and checks clean.
+    s.sb.ok(['prune', '--instant-delete']);
+    expect(outcomeIsSound(s, { code: 0, stdout: JSON.stringify(again), stderr: '' }, snapshotTree(s.src))).toBe('saved');
+  }, 60_000);
 });
