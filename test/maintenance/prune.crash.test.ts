@@ -107,7 +107,7 @@ function recovers(sb: Sandbox, extra: string[] = INSTANT, freshCache = false): v
 
 describe('prune killed at each step', () => {
   it('plans repacks, so every crash point below is reached', () => {
-    const dry = clone(base).json<{ packs: Array<{ action: string }> }>(['prune', '--dry-run']);
+    const dry = clone(base).json<{ packs: Array<{ action: string }> }>(['prune', '--dry-run', ...INSTANT]);
     expect(dry.packs.filter((p) => p.action === 'repack').length).toBeGreaterThan(1);
     expect(dry.packs.filter((p) => p.action === 'delete').length).toBeGreaterThan(2);
   });
