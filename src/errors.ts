@@ -104,3 +104,9 @@ export class UntrustedRepositoryError extends SnapError {
     super(message);
   }
 }
+
+/**
+ * A backup (create, copy) refused to write its snapshot record at the commit point: data it refers
+ * to was deleted while it ran, or will be before a prune could see the record (archiver/commitPoint.ts).
+ */
+export class CommitRefusedError extends IntegrityError {}

@@ -20,6 +20,8 @@ import { chunkStream, hashed, saveChunks } from './saveFile.js';
 import { ChunkWorkers, defaultChunkWorkers } from './chunkWorkers.js';
 import { findParent } from './findParent.js';
 import { DirCache } from './dirCache.js';
+import { checkCommitPoint } from './commitPoint.js';
+import { loadMarks } from '../maintenance/prune/condemned.js';
 
 export interface CreateOptions {
   paths: string[];
@@ -36,6 +38,8 @@ export interface CreateOptions {
   signal?: AbortSignal;
   /** Chunking worker threads for big files; default defaultChunkWorkers() (cores beyond two), 0 = none. */
   chunkWorkers?: number;
+  /** HOOK (locks): throws when this process's lock is no longer held; asked at the commit point. */
+  checkLock?: () => Promise<void>;
 }
 
 export interface CreateSummary {
@@ -69,7 +73,8 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
   if (paths.length === 0) throw new InvalidArgumentError('create: no paths given');
   const time = normalizeTime(opts.time);
   const parent = opts.parent ?? (await findParent(repo, hostname, paths));
-  const saver = new BlobSaver(repo, opts.dryRun);
+  // Never deduplicate against a condemned pack: a prune deletes it once its grace period is over.
+  const saver = new BlobSaver(repo, opts.dryRun, { avoidPacks: new Set((await loadMarks(repo)).byPack.keys()) });
   const ctx: ArchiveContext = {
     repo,
     saver,
@@ -118,6 +123,8 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
     total_bytes: c.totalBytes,
   };
   if (opts.dryRun) return { ...summary, dry_run: true };
+  await pausePoint('create-commit');
+  await checkCommitPoint(repo, saver, { checkLock: opts.checkLock });
   const id: SnapshotId = await repo.saveSnapshot({
     version: 1,
     time,

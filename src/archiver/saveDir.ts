@@ -25,6 +25,9 @@ export function joinPath(dir: Buffer, name: Buffer): Buffer {
 
 /** Store a directory's tree and return its id. */
 export async function saveTree(ctx: ArchiveContext, entries: TreeEntry[]): Promise<BlobId> {
+  // What the new tree points at, for the commit-point check (commitPoint.ts): reused content of
+  // unchanged files and subtrees included, which never passes through saver.save().
+  await ctx.saver.noteReferenced(entries.flatMap((e) => [...(e.chunks ?? []), ...(e.chunkList ?? []), ...(e.subtree ? [e.subtree] : [])]));
   const store = async (bytes: Buffer) => {
     const id = ctx.repo.idHasher.hash(bytes);
     await ctx.saver.save(BlobType.Tree, id, bytes);

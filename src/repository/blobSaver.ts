@@ -37,8 +37,15 @@ export interface SaverStats {
   treeBytesStored: number;
 }
 
+export interface SaverOptions {
+  /** Packs not to deduplicate against (condemned by a prune: deleted after their grace period). */
+  avoidPacks?: ReadonlySet<string>;
+}
+
 export class BlobSaver {
   private readonly pending = new Set<string>();
+  /** Packs holding blobs this run refers to but did not write (noteReferenced): the commit-point check. */
+  readonly referencedPacks = new Set<string>();
   private aborted = false;
   private readonly compressions = new Limiter(MAX_INFLIGHT);
   private readonly packSlots = new Limiter(MAX_PACK_WRITES);
@@ -54,6 +61,7 @@ export class BlobSaver {
   constructor(
     private readonly repo: Repository,
     private readonly dryRun = false,
+    private readonly options: SaverOptions = {},
   ) {
     this.indexFlushBytes = INDEX_FLUSH_PACKS * repo.config.pack_size;
     const spread = repo.crypt.encrypted ? SPREAD_PACKS : 1;
@@ -68,8 +76,23 @@ export class BlobSaver {
     return this.hasSync(await this.repo.index(), id);
   }
 
+  /** Known: this run's, or indexed in a pack not avoided (whose id is then noted as referenced). */
   private hasSync(index: IndexCache, id: BlobId): boolean {
-    return this.pending.has(id.toString('base64')) || index.has(id);
+    if (this.pending.has(id.toString('base64'))) return true;
+    const loc = index.lookup(id);
+    if (!loc || this.options.avoidPacks?.has(loc.packId)) return false;
+    this.referencedPacks.add(loc.packId);
+    return true;
+  }
+
+  /** Record the packs of blobs a new tree refers to that this run did not write (chunks, chunk lists, subtrees). */
+  async noteReferenced(ids: Iterable<BlobId>): Promise<void> {
+    const index = await this.repo.index();
+    for (const id of ids) {
+      if (this.pending.has(id.toString('base64'))) continue;
+      const loc = index.lookup(id);
+      if (loc) this.referencedPacks.add(loc.packId);
+    }
   }
 
   /**

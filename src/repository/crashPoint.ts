@@ -6,7 +6,10 @@
 // while a command is in the middle of its work, e.g. remove its lock). Unset, both cost one Map
 // lookup per call.
 
+import { existsSync } from 'node:fs';
+
 const reached = new Map<string, number>();
+const PAUSE_POLL_MS = 50;
 
 function parseSpec(spec: string | undefined): { name: string; n: number } | undefined {
   if (!spec) return undefined;
@@ -32,5 +35,12 @@ export async function pausePoint(name: string): Promise<void> {
   reached.set(`pause:${name}`, 1);
   // Tests wait for this line before acting on the repository.
   process.stderr.write(`snap: paused at ${name} for ${spec.n} ms (SNAP_PAUSE_AT)\n`);
-  await new Promise((resolve) => setTimeout(resolve, spec.n));
+  // SNAP_PAUSE_RELEASE=<file>: stop waiting early once that file exists (tests that act on the
+  // repository meanwhile release the command when done, however slow the machine).
+  const release = process.env.SNAP_PAUSE_RELEASE;
+  const until = Date.now() + spec.n;
+  while (Date.now() < until) {
+    if (release && existsSync(release)) return;
+    await new Promise((resolve) => setTimeout(resolve, release ? Math.min(PAUSE_POLL_MS, until - Date.now()) : until - Date.now()));
+  }
 }

@@ -372,7 +372,7 @@ export class Repository {
       errors.push({ kind: 'rollback', object: `index/${n}`, message: indexGoneMessage(n) });
     }
     for (const r of reappeared(ids, entries)) {
-      errors.push({ kind: 'rollback', object: `snapshots/${r.id}`, message: `snapshot ${r.id} was removed (${r.entry.operation} at ${r.entry.time}, ${r.entry.name}) but is back: an old record was put back` });
+      errors.push({ kind: 'rollback', object: `snapshots/${r.id}`, message: `snapshot ${r.id} was removed (${r.entry.operation} at ${r.entry.time}, ${r.entry.name}) but is back: an old record was put back (or that forget was killed before it got to this one: run it again)` });
     }
     const notes: string[] = [];
     if (chain.heads > 1) notes.push(`${chain.heads} audit log entries are not yet sealed by a later one (operations ran at the same time; the next one seals them)`);

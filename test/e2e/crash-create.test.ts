@@ -117,7 +117,7 @@ describe('create killed at every crash point', () => {
     const dry = sb.json(['prune', '--dry-run']);
     expect(dry.leftover_files_removed).toBe(0);
     expect(staged()).toEqual(before);
-    const r = sb.json(['prune']);
+    const r = sb.json(['prune', '--instant-delete']);
     expect(r.leftover_files_removed).toBe(before.length);
     expect(r.leftover_bytes_removed).toBe(before.reduce((n, f) => n + f.size, 0));
     expect(staged()).toEqual([]);

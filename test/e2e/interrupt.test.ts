@@ -160,7 +160,7 @@ describe('interrupting long commands (SIGINT, SIGTERM)', () => {
 
     // The policy removes `full` first (forget), then the data goes: interrupted 0.2 s into repacking.
     let startedAt: number | undefined;
-    const a = await interrupt(['prune', '--keep-last', '1', '--max-unused', '0'], 'SIGINT', (stderr) => {
+    const a = await interrupt(['prune', '--instant-delete', '--keep-last', '1', '--max-unused', '0'], 'SIGINT', (stderr) => {
       if (startedAt === undefined && started(stderr)) startedAt = Date.now();
       return startedAt !== undefined && Date.now() - startedAt > 200;
     }, pause);
@@ -168,11 +168,11 @@ describe('interrupting long commands (SIGINT, SIGTERM)', () => {
     expect(snapshotIds()).toEqual([first, half].sort());
     expectRestorable([[first, base], [half, big]], 'prune-SIGINT');
 
-    const b = await interrupt(['prune', '--max-unused', '0'], 'SIGTERM', started, pause);
+    const b = await interrupt(['prune', '--instant-delete', '--max-unused', '0'], 'SIGTERM', started, pause);
     expectCleanStop(b, 'prune (SIGTERM)');
     expectRestorable([[first, base], [half, big]], 'prune-SIGTERM');
 
-    const done = sb.json(['prune', '--max-unused', '0']);
+    const done = sb.json(['prune', '--instant-delete', '--max-unused', '0']);
     expect(done.dry_run).toBe(false);
     expect(done.bytes_freed).toBeGreaterThan(100 * MiB);
     const check = sb.run(['check', '--read-data', '--json']);

@@ -213,7 +213,7 @@ describe('--json: every command prints one document of the documented shape', ()
   it('prune --dry-run', () => {
     const doc = expectDoc(['prune', '--keep-last', '1', '--dry-run'], PRUNE);
     expect(doc).toMatchObject({ dry_run: true, snapshots_removed: 1 });
-    for (const p of doc.packs) expect(['delete', 'repack', 'keep']).toContain(p.action);
+    for (const p of doc.packs) expect(['delete', 'repack', 'keep', 'condemn']).toContain(p.action);
     expect(expectDoc(['list'], LIST)).toHaveLength(2); // nothing was removed
   });
 

@@ -45,7 +45,7 @@ describe('locks', () => {
     sb.ok(['create', sb.path('f')]);
 
     const holder = await holdLock(sb, true, 60_000);
-    const r = sb.run(['prune', '--json']);
+    const r = sb.run(['prune', '--instant-delete', '--json']);
     expect(r.code).toBe(11);
     expect(r.stderr).toContain(`pid ${holder.pid}`);
     expect(r.stderr).toContain(`on ${os.hostname()}`);
@@ -59,7 +59,7 @@ describe('locks', () => {
 
     const brief = await holdLock(sb, true, 1_500);
     const started = Date.now();
-    const waited = sb.run(['prune', '--json', '--retry-lock', '5s']);
+    const waited = sb.run(['prune', '--instant-delete', '--json', '--retry-lock', '5s']);
     expect(waited.code, waited.stderr).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(800);
     expect(JSON.parse(waited.stdout).dry_run).toBe(false);
@@ -80,7 +80,7 @@ describe('locks', () => {
     expect((await exited(create)).signal).toBe('SIGKILL');
     expect(locks(sb).length).toBe(1);
     // The stale shared lock does not keep an exclusive command out.
-    expect(sb.run(['prune', '--dry-run']).code).toBe(0);
+    expect(sb.run(['prune', '--instant-delete', '--dry-run']).code).toBe(0);
 
     // A live holder's lock is not stale: plain unlock leaves it, --remove-all takes it too.
     const live = await holdLock(sb, false, 60_000);
@@ -136,7 +136,7 @@ describe('locks', () => {
     sb.ok(['forget', '--keep-last', '1']);
     const before = repoFiles(sb);
 
-    const prune = spawn(process.execPath, [fileURLToPath(new URL('../../bin/snap.js', import.meta.url)), 'prune', '--json'], {
+    const prune = spawn(process.execPath, [fileURLToPath(new URL('../../bin/snap.js', import.meta.url)), 'prune', '--instant-delete', '--json'], {
       env: { ...sb.baseEnv(), SNAP_PAUSE_AT: 'prune-start:3000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -158,7 +158,7 @@ describe('locks', () => {
     const target = sb.path('restored');
     sb.ok(['restore', `${keep}:${src}`, target]);
     expect(diffTrees(snapshotTree(src), snapshotTree(target))).toEqual([]);
-    expect(sb.json<{ packs_deleted: number }>(['prune']).packs_deleted).toBeGreaterThan(0);
+    expect(sb.json<{ packs_deleted: number }>(['prune', '--instant-delete']).packs_deleted).toBeGreaterThan(0);
   });
 
   it('every lock wrapper takes --retry-lock the same way: waits out a holder, refuses a bad value (key, copy target, forget, create)', async () => {

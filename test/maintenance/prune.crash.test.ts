@@ -76,22 +76,27 @@ afterAll(() => {
 });
 
 /** Run prune in `sb` with a crash point; it must die by SIGKILL there. */
-function crashAt(sb: Sandbox, point: string, extra: string[] = []): void {
+const INSTANT = ['--instant-delete'];
+const DEFERRED = ['--grace', '0s'];
+
+function crashAt(sb: Sandbox, point: string, extra: string[] = INSTANT): void {
   const r = spawnSync(process.execPath, [BIN, 'prune', '--json', ...extra], { env: { ...sb.baseEnv(), SNAP_CRASH_AT: point } });
   expect(r.signal, `prune should have been killed at ${point}; exit ${r.status}: ${r.stderr}`).toBe('SIGKILL');
 }
 
 /** `freshCache`: restore after the prune from a new cache folder (see the caller). */
-function recovers(sb: Sandbox, extra: string[] = [], freshCache = false): void {
+function recovers(sb: Sandbox, extra: string[] = INSTANT, freshCache = false): void {
   restoresIdentical(sb);
   // The killed prune's lock is stale (its pid is gone): the next prune must not be blocked by it.
   expect(readdirSync(path.join(sb.repo, 'locks')).length).toBe(1);
   const next = sb.json<PruneDoc>(['prune', ...extra]);
   expect(next.packs.length).toBeGreaterThan(0);
+  // Two-phase mode: the prune after that deletes what the one before condemned (grace 0 s).
+  if (extra.includes('--grace')) sb.json<PruneDoc>(['prune', ...extra]);
   const check = sb.run(['check', '--read-data', '--json']);
   expect(check.code, check.stdout + check.stderr).toBe(0);
   restoresIdentical(sb, freshCache ? { SNAP_CACHE_DIR: sb.path(`cache-${Math.random().toString(16).slice(2, 10)}`) } : {});
-  const third = sb.json<PruneDoc>(['prune']);
+  const third = sb.json<PruneDoc>(['prune', ...extra]);
   expect(third.packs.every((p) => p.action === 'keep')).toBe(true);
   expect(sb.json<Array<{ id: string }>>(['list']).map((s) => s.id)).toEqual(kept);
   // Nothing unreferenced is left: every pack file is named by the index and used.
@@ -102,7 +107,7 @@ function recovers(sb: Sandbox, extra: string[] = [], freshCache = false): void {
 
 describe('prune killed at each step', () => {
   it('plans repacks, so every crash point below is reached', () => {
-    const dry = clone(base).json<{ packs: Array<{ action: string }> }>(['prune', '--dry-run']);
+    const dry = clone(base).json<{ packs: Array<{ action: string }> }>(['prune', '--dry-run', ...INSTANT]);
     expect(dry.packs.filter((p) => p.action === 'repack').length).toBeGreaterThan(1);
     expect(dry.packs.filter((p) => p.action === 'delete').length).toBeGreaterThan(2);
   });
@@ -124,10 +129,29 @@ describe('prune killed at each step', () => {
 
   it('during the forget step (forget-snapshot-removed:2): the kept snapshots are intact, the next prune finishes the job', () => {
     const sb = clone(unforgotten);
-    crashAt(sb, 'forget-snapshot-removed:2', ['--keep-last', String(KEEP)]);
+    crashAt(sb, 'forget-snapshot-removed:2', [...INSTANT, '--keep-last', String(KEEP)]);
     expect(sb.json<unknown[]>(['list']).length).toBe(NIGHTS - 2);
-    recovers(sb, ['--keep-last', String(KEEP)]);
+    recovers(sb, [...INSTANT, '--keep-last', String(KEEP)]);
   });
+});
+
+describe('two-phase prune killed at each step (grace 0 s: condemn, then delete)', () => {
+  for (const point of ['prune-pack-written:1', 'prune-index-written:1', 'prune-marks-written:1']) {
+    it(`condemning, after ${point}: snapshots intact, the next prunes finish`, () => {
+      const sb = clone(base);
+      crashAt(sb, point, DEFERRED);
+      recovers(sb, DEFERRED);
+    });
+  }
+  for (const point of ['prune-index-deleted:1', 'prune-pack-deleted:1', 'prune-marks-written:1']) {
+    it(`deleting condemned packs, after ${point}: snapshots intact, the next prunes finish`, () => {
+      const sb = clone(base);
+      const first = sb.json<{ packs_condemned: number }>(['prune', ...DEFERRED]);
+      expect(first.packs_condemned).toBeGreaterThan(2);
+      crashAt(sb, point, DEFERRED);
+      recovers(sb, DEFERRED);
+    });
+  }
 });
 
   if (encryption === 'none') {
@@ -136,12 +160,12 @@ describe('prune killed at each step', () => {
       const indexDir = path.join(sb.repo, 'index');
       const before = new Set(readdirSync(indexDir));
       const load = (name: string): IndexPack[] => decodeIndex(readFileSync(path.join(indexDir, name)), name);
-      const repack = new Set(clone(base).json<{ packs: Array<{ id: string; action: string }> }>(['prune', '--dry-run']).packs.filter((p) => p.action === 'repack').map((p) => p.id));
+      const repack = new Set(clone(base).json<{ packs: Array<{ id: string; action: string }> }>(['prune', '--dry-run', ...INSTANT]).packs.filter((p) => p.action === 'repack').map((p) => p.id));
       // The packs to repack, in the order the killed prune met them (index files in name order).
       const old: IndexPack[] = [];
       for (const name of [...before].sort()) for (const p of load(name)) if (repack.has(p.packId) && !old.some((o) => o.packId === p.packId)) old.push(p);
       expect(old.length).toBeGreaterThan(0);
-      crashAt(sb, 'prune-index-written:1');
+      crashAt(sb, 'prune-index-written:1', INSTANT);
       const written = readdirSync(indexDir).filter((n) => !before.has(n));
       expect(written.length).toBe(1);
       // Whether the next prune meets an old copy of the moved blobs before the new one depends on
@@ -160,7 +184,7 @@ describe('prune killed at each step', () => {
       writeFileSync(path.join(indexDir, objectName(extra!)), extra!);
       // A fresh cache for the restores after the prune: the LMDB cache forgets a blob that a
       // dropped index file shared with one that stays (issue 11, fixed in indexCache.ts apart).
-      recovers(sb, [], true);
+      recovers(sb, INSTANT, true);
     });
   }
 });

@@ -127,7 +127,7 @@ describe('snap prune', () => {
     const sb = clone(base);
     const packFilesBefore = [...files(path.join(sb.repo, 'data')).keys()].length;
     const before = dataBytes(sb.repo);
-    first = sb.json<PruneDoc>(['prune']);
+    first = sb.json<PruneDoc>(['prune', '--instant-delete']);
     const after = dataBytes(sb.repo);
 
     expect(first.dry_run).toBe(false);
@@ -152,7 +152,7 @@ describe('snap prune', () => {
     restoresIdentical(sb);
 
     const dataFiles = files(path.join(sb.repo, 'data'));
-    const second = sb.json<PruneDoc>(['prune']);
+    const second = sb.json<PruneDoc>(['prune', '--instant-delete']);
     expect(second.packs.every((p) => p.action === 'keep')).toBe(true);
     expect([second.packs_deleted, second.packs_rewritten, second.bytes_freed]).toEqual([0, 0, 0]);
     expect(second.bytes_after).toBe(after);
@@ -168,10 +168,10 @@ describe('snap prune', () => {
   it('--dry-run changes no file and plans what the real prune then does', () => {
     const sb = clone(base);
     const before = files(sb.repo);
-    const dry = sb.json<PruneDoc>(['prune', '--dry-run']);
+    const dry = sb.json<PruneDoc>(['prune', '--dry-run', '--instant-delete']);
     expect(dry.dry_run).toBe(true);
     expect(files(sb.repo)).toEqual(before);
-    const real = sb.json<PruneDoc>(['prune']);
+    const real = sb.json<PruneDoc>(['prune', '--instant-delete']);
     expect(real.packs).toEqual(dry.packs);
     // Deleted packs are known exactly; the size of repacked data is estimated in a dry run.
     expect(Math.abs(dry.bytes_freed - real.bytes_freed)).toBeLessThan(PACK_SIZE);
@@ -179,7 +179,7 @@ describe('snap prune', () => {
 
   it('with a policy, forgets first (the same plan as forget + prune)', () => {
     const sb = clone(unforgotten);
-    const doc = sb.json<PruneDoc>(['prune', '--keep-last', String(KEEP)]);
+    const doc = sb.json<PruneDoc>(['prune', '--instant-delete', '--keep-last', String(KEEP)]);
     expect(doc.snapshots_removed).toBe(NIGHTS - KEEP);
     expect(sb.json<Array<{ id: string }>>(['list']).map((s) => s.id)).toEqual(kept);
     expect(doc.packs.map((p) => [p.id, p.action])).toEqual(first.packs.map((p) => [p.id, p.action]));
@@ -188,14 +188,14 @@ describe('snap prune', () => {
 
   it('--max-unused 0 repacks every partly used pack; unlimited repacks none', () => {
     const zero = clone(base);
-    const z = zero.json<PruneDoc>(['prune', '--max-unused', '0']);
+    const z = zero.json<PruneDoc>(['prune', '--instant-delete', '--max-unused', '0']);
     expect(z.unused_bytes_after).toBe(0);
     expect(z.packs.filter((p) => p.action === 'keep').every((p) => p.unused_bytes === 0)).toBe(true);
     expect(zero.json<PruneDoc>(['prune', '--dry-run']).unused_bytes_before).toBe(0);
     restoresIdentical(zero);
 
     const unlimited = clone(base);
-    const u = unlimited.json<PruneDoc>(['prune', '--max-unused', 'unlimited']);
+    const u = unlimited.json<PruneDoc>(['prune', '--instant-delete', '--max-unused', 'unlimited']);
     expect(u.packs_rewritten).toBe(0);
     expect(u.packs.some((p) => p.action === 'keep' && p.unused_bytes > 0)).toBe(true);
     expect(u.unused_bytes_after).toBe(u.packs.filter((p) => p.action === 'keep').reduce((n, p) => n + p.unused_bytes, 0));
@@ -204,13 +204,13 @@ describe('snap prune', () => {
 
   it('the default 5 % leaves at most 5/95 of the used bytes unused, and --max-repack-size bounds the bytes repacked', () => {
     const sb = clone(base);
-    sb.json<PruneDoc>(['prune']);
+    sb.json<PruneDoc>(['prune', '--instant-delete']);
     const after = sb.json<PruneDoc>(['prune', '--dry-run']);
     expect(after.unused_bytes_before).toBeLessThanOrEqual(Math.floor((5 / 95) * after.used_bytes));
 
     const bounded = clone(base);
     const limit = 3 * PACK_SIZE;
-    const b = bounded.json<PruneDoc>(['prune', '--max-unused', '0', '--max-repack-size', String(limit)]);
+    const b = bounded.json<PruneDoc>(['prune', '--instant-delete', '--max-unused', '0', '--max-repack-size', String(limit)]);
     const repacked = b.packs.filter((p) => p.action === 'repack');
     expect(repacked.length).toBeGreaterThan(0);
     expect(repacked.reduce((n, p) => n + p.size, 0)).toBeLessThanOrEqual(limit);

@@ -155,7 +155,7 @@ describe.each([['encrypted', [] as string[]], ['unencrypted', ['--encryption', '
   });
 
   it.runIf(PRUNE_EXISTS)('prune then removes the damaged leftovers and check --read-data stays clean', () => {
-    const r = sb.run(['prune', '--json']);
+    const r = sb.run(['prune', '--instant-delete', '--json']);
     expect(r.code).toBe(0);
     const { code, doc } = check(sb, ['--read-data']);
     expect(code).toBe(0);

@@ -53,7 +53,7 @@ async function createCommand(ctx: CliContext, paths: string[], o: CreateCliOptio
   if (o.stdin && paths.length) throw new InvalidArgumentError('create: --stdin takes no paths');
   if (!o.stdin && paths.length === 0) throw new InvalidArgumentError('create: no paths given (or use --stdin)');
   const excludes = [...(o.exclude ?? []), ...(o.excludeFile ?? []).flatMap(readExcludeFile)];
-  return ctx.withRepo('shared', async (repo) => {
+  return ctx.withRepo('shared', async (repo, lock) => {
     const parent = o.parent ? await selectSnapshot(repo, o.parent) : undefined;
     const view = ctx.progress(o.dryRun ? 'dry run' : 'backup');
     let summary;
@@ -70,6 +70,8 @@ async function createCommand(ctx: CliContext, paths: string[], o: CreateCliOptio
         stdin: o.stdin ? { stream: process.stdin, filename: o.stdinFilename ?? 'stdin' } : undefined,
         progress: (p) => view.update({ files: p.files, bytes: p.bytesRead, current: p.current }),
         signal: ctx.signal,
+        // The commit point: no snapshot record is written once this lock is gone (issue 11).
+        checkLock: () => lock.assertHeld(),
         chunkWorkers: chunkWorkersFromEnv(),
       });
     } finally {

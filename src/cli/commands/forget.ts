@@ -86,7 +86,8 @@ export function registerForget(program: Command, run: Run): void {
     run(async (ctx: CliContext, selectors: unknown, opts: unknown) => {
       const o = opts as PolicyCliOptions;
       const req = forgetRequest(o, selectors as string[]);
-      await ctx.withRepo('exclusive', async (repo, lock) => {
+      // Removing snapshot records deletes no data: it runs beside backups (shared lock).
+      await ctx.withRepo('shared', async (repo, lock) => {
         const plan = await planForget(repo, req);
         const dryRun = Boolean(o.dryRun);
         if (!dryRun) await executeForget(repo, plan.remove.map((r) => r.id), { checkLock: () => lock.assertHeld() });

@@ -9,6 +9,7 @@ import type { RepositoryLock } from '../../repository/lock.js';
 import type { Repository } from '../../repository/repository.js';
 import { printJson, size, table } from '../output.js';
 import { addPolicyOptions, forgetRequest, printGroups, type PolicyCliOptions } from './forget.js';
+import { parseDuration } from '../context.js';
 import type { Run } from './index.js';
 
 interface PruneCliOptions extends PolicyCliOptions {
@@ -16,6 +17,8 @@ interface PruneCliOptions extends PolicyCliOptions {
   maxRepackSize?: string;
   verbose?: boolean;
   unsafeRecoverNoFreeSpace?: string;
+  instantDelete?: boolean;
+  grace: string;
 }
 
 const PHASE_LABEL: Record<PruneProgress['phase'], string> = {
@@ -40,6 +43,8 @@ export function registerPrune(program: Command, run: Run): void {
     .option('--max-repack-size <size>', 'repack at most this many bytes of packs (e.g. 500M, 2G)')
     .option('-v, --verbose', 'list the decision for every pack')
     .option('--unsafe-recover-no-free-space <repository-id>', 'UNSAFE, read docs/operations.md first: on a full repository, make room for the lock by deleting staged files and unused packs; no repacking')
+    .option('--instant-delete', 'delete unused packs at once under an exclusive lock (no backup may run: single-user repositories)')
+    .option('--grace <duration>', 'how long a condemned pack waits before a later prune deletes it; no backup may run longer (e.g. 24h)', '24h')
     .action(run(async (ctx: CliContext, opts: unknown) => pruneCommand(ctx, opts as PruneCliOptions)));
 }
 
@@ -52,10 +57,15 @@ async function pruneCommand(ctx: CliContext, o: PruneCliOptions): Promise<void> 
   const dryRun = Boolean(o.dryRun);
   // Repacking writes before it frees: the recovery only deletes.
   if (o.unsafeRecoverNoFreeSpace !== undefined) policy.maxRepackBytes = 0;
+  // Two-phase prune (the default) deletes only packs condemned longer ago than the grace period,
+  // so it runs beside backups; --instant-delete deletes at once and must exclude every writer (so
+  // does the no-space recovery, which is there to free space now).
+  const instant = Boolean(o.instantDelete) || o.unsafeRecoverNoFreeSpace !== undefined;
+  const graceMs = parseDuration(o.grace ?? '24h', '--grace');
   let recovery: NoSpaceRecovery | undefined;
   const withPruneLock = <T>(fn: (repo: Repository, lock: RepositoryLock) => Promise<T>): Promise<T> =>
     o.unsafeRecoverNoFreeSpace === undefined
-      ? ctx.withRepo('exclusive', fn)
+      ? ctx.withRepo(instant ? 'exclusive' : 'shared', fn)
       : ctx.withRepo('none', async (repo) => {
           if (o.unsafeRecoverNoFreeSpace !== repo.config.id) {
             throw new InvalidArgumentError(`--unsafe-recover-no-free-space: give this repository's id (${repo.config.id}) to confirm`);
@@ -75,6 +85,8 @@ async function pruneCommand(ctx: CliContext, o: PruneCliOptions): Promise<void> 
         policy,
         dryRun,
         checkLock: () => lock.assertHeld(),
+        instant,
+        graceMs,
         signal: ctx.signal,
         onProgress: (p) => view.update({ files: p.done, unit: PHASE_UNIT[p.phase], bytes: p.bytes, current: PHASE_LABEL[p.phase] }),
       });
@@ -112,6 +124,9 @@ export function pruneDocument(r: PruneReport): Record<string, unknown> {
     dry_run: r.dryRun,
     leftover_files_removed: r.leftovers.files,
     leftover_bytes_removed: r.leftovers.bytes,
+    instant_delete: r.instant,
+    packs_condemned: r.condemnedNow,
+    packs_condemned_waiting: r.condemnedWaiting,
     packs: r.plan.packs.map((p) => ({ id: p.id, action: p.action, reason: p.reason, unused_bytes: p.unusedBytes, size: p.size })),
   };
 }
@@ -134,11 +149,13 @@ function printReport(ctx: CliContext, r: PruneReport, verbose: boolean): void {
       ['', 'packs', 'size'],
       [`${would}delete`, String(by('delete').length), size(bytes(by('delete')))],
       [`${would}repack`, String(by('repack').length), size(bytes(by('repack')))],
+      ...(r.instant ? [] : [[`${would}condemn`, String(by('condemn').length), size(bytes(by('condemn')))]]),
       ['keep', String(by('keep').length), size(bytes(by('keep')))],
     ], [1, 2]),
   );
   const limit = Number.isFinite(plan.maxUnusedBytes) ? size(plan.maxUnusedBytes) : 'unlimited';
   ctx.say(`used data ${size(plan.usedBytes)}; unused ${size(plan.unusedBytesBefore)} before, ${size(plan.unusedBytesAfter)} after (limit ${limit})`);
+  if (r.condemnedWaiting > 0) ctx.say(`${r.condemnedWaiting} condemned pack(s) wait for their grace period (a later prune deletes them)`);
   if (r.leftovers.files > 0) ctx.say(`removed ${r.leftovers.files} file(s) staged by interrupted commands (${size(r.leftovers.bytes)})`);
   if (plan.nothingToDo) ctx.say('nothing to prune');
   else ctx.say(`${r.dryRun ? 'would free' : 'freed'} ${size(r.bytesFreed)}; ${size(r.bytesAfter)} of packs ${r.dryRun ? 'would remain' : 'remain'}`);

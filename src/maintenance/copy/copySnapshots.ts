@@ -7,6 +7,8 @@
 // copy of the source's parent when this run knows it, else null.
 
 import { BlobSaver } from '../../repository/blobSaver.js';
+import { checkCommitPoint } from '../../archiver/commitPoint.js';
+import { loadMarks } from '../prune/condemned.js';
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot, SnapshotRecord } from '../../repository/snapshotRecord.js';
 import { InterruptedError, InvalidArgumentError } from '../../errors.js';
@@ -67,7 +69,8 @@ export function sharesChunker(src: Repository, dst: Repository): boolean {
 export async function copySnapshots(src: Repository, dst: Repository, opts: CopyOptions): Promise<CopySummary> {
   if (src.config.id === dst.config.id) throw new InvalidArgumentError(`source and target are the same repository (${dst.location})`);
   const keepIds = sharesBlobIds(src, dst);
-  const saver = new BlobSaver(dst);
+  // As create does: no dedup against the target's condemned packs, and the commit point checked.
+  const saver = new BlobSaver(dst, false, { avoidPacks: new Set((await loadMarks(dst)).byPack.keys()) });
   const counters: CopyCounters = { blobsCopied: 0, bytesCopied: 0 };
   const summary: CopySummary = {
     snapshots_copied: 0,
@@ -121,6 +124,7 @@ export async function copySnapshots(src: Repository, dst: Repository, opts: Copy
       await opts.beforeSnapshotWrite?.();
       const { id: _sourceId, ...fields } = s;
       const record: SnapshotRecord = { ...fields, tree: dstTree!.toString('hex'), parent: s.parent ? copiedAs.get(s.parent) ?? null : null };
+      await checkCommitPoint(dst, saver);
       const id = await dst.saveSnapshot(record);
       targetSnapshots.push({ ...record, id });
       copiedAs.set(s.id, id);

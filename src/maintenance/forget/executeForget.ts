@@ -10,14 +10,17 @@ export interface ForgetExecuteOptions {
   checkLock?: () => Promise<void>;
 }
 
-/** Remove the records and write one audit log entry naming them. Returns how many were removed. */
+/** Write one audit log entry naming the records, then remove them. Returns how many were removed. */
 export async function executeForget(repo: Repository, ids: readonly string[], opts: ForgetExecuteOptions = {}): Promise<number> {
   if (ids.length === 0) return 0;
   await opts.checkLock?.();
+  // Logged before the first removal: a forget killed halfway has then named every record it
+  // removed, so the records it took are never taken for a rollback (repository/rollback.ts). One it
+  // did not reach yet stays and is named by the entry; the same forget run again removes it.
+  await repo.log({ operation: 'forget', snapshot_ids: [...ids], bytes_added: 0, bytes_freed: 0 });
   for (const id of ids) {
     await repo.removeSnapshot(id as SnapshotId);
     crashPoint('forget-snapshot-removed');
   }
-  await repo.log({ operation: 'forget', snapshot_ids: [...ids], bytes_added: 0, bytes_freed: 0 });
   return ids.length;
 }

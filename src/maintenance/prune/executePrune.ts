@@ -14,6 +14,8 @@
 
 import { InterruptedError } from '../../errors.js';
 import type { IndexPack } from '../../index/indexFormat.js';
+import type { CondemnedEntry } from './condemnedFormat.js';
+import { saveMarks, type Marks } from './condemned.js';
 import { packObjectName } from '../../pack/packFormat.js';
 import { crashPoint, pausePoint } from '../../repository/crashPoint.js';
 import type { Repository } from '../../repository/repository.js';
@@ -27,7 +29,17 @@ const INDEX_FILE_ENTRIES = 50_000;
 
 export type PrunePhase = 'repack' | 'index' | 'delete-index' | 'delete-packs';
 
+/** The two-phase part of the plan (deferDeletes.ts); absent: delete everything planned (no marks). */
+export interface MarkPlan {
+  instant: boolean;
+  graceMs: number;
+  marks: Marks;
+  newMarks: string[];
+  dropMarks: Set<string>;
+}
+
 export interface ExecuteOptions {
+  marks?: MarkPlan;
   /** Throws when the repository lock was lost; called before every destructive step. */
   checkLock?: () => Promise<void>;
   /** Checked between pack deletions (cheaper than a lock check per pack). */
@@ -48,6 +60,8 @@ export interface PruneOutcome {
   bytesWritten: number;
   indexFilesWritten: number;
   indexFilesDeleted: number;
+  /** Packs newly condemned (two-phase mode): deleted by a later prune after the grace period. */
+  packsCondemned: number;
 }
 
 export async function executePrune(
@@ -59,9 +73,13 @@ export async function executePrune(
 ): Promise<PruneOutcome> {
   const check = opts.checkLock ?? (async () => undefined);
   const action = new Map(plan.packs.map((d) => [d.id, d.action]));
-  const staying = (p: ScannedPack): boolean => p.state === 'indexed' && action.get(p.id) === 'keep';
+  // Deferred (two-phase) mode: a repacked or condemned pack stays indexed (and readable) until a
+  // later prune deletes it after the grace period.
+  const deferred = opts.marks !== undefined && !opts.marks.instant;
+  const goes = (id: string): boolean => action.get(id) === 'delete' || (action.get(id) === 'repack' && !deferred);
+  const staying = (p: ScannedPack): boolean => p.state === 'indexed' && !goes(p.id);
   const outcome: PruneOutcome = {
-    packsDeleted: 0, packsRewritten: 0, packsWritten: 0, blobsRepacked: 0, bytesFreed: 0, bytesWritten: 0, indexFilesWritten: 0, indexFilesDeleted: 0,
+    packsDeleted: 0, packsRewritten: 0, packsWritten: 0, blobsRepacked: 0, bytesFreed: 0, bytesWritten: 0, indexFilesWritten: 0, indexFilesDeleted: 0, packsCondemned: 0,
   };
   if (plan.nothingToDo) return outcome;
   await pausePoint('prune-start');
@@ -97,10 +115,11 @@ export async function executePrune(
   outcome.packsWritten = repacked.packsWritten;
   outcome.blobsRepacked = repacked.blobsCopied;
   outcome.bytesWritten = repacked.bytesWritten;
+  if (deferred) outcome.packsRewritten = toRepack.length; // copied; the old packs are condemned
 
   // 2. New index files replacing every index file that names a pack going away.
   opts.onPhase?.('index');
-  const leaving = new Set(scan.packs.filter((p) => action.get(p.id) !== 'keep' && !writtenPacks.has(p.id)).map((p) => p.id));
+  const leaving = new Set(scan.packs.filter((p) => goes(p.id) && !writtenPacks.has(p.id)).map((p) => p.id));
   const replaced = new Set<string>();
   for (const p of scan.packs) if (leaving.has(p.id)) for (const f of p.indexFiles) replaced.add(f);
   await check();
@@ -142,6 +161,24 @@ export async function executePrune(
   }
   outcome.packsDeleted += scan.packs.filter((p) => leaving.has(p.id) && p.state === 'missing').length;
   outcome.bytesFreed -= repacked.bytesWritten;
+
+  // 4b. The condemned marks: one new object with the marks that stay (keeping their times) and the
+  // new ones (the time of this object), then the objects it replaces. A crash in between leaves a
+  // pack marked twice (the later expiry counts) or a mark on a pack now gone (dropped next time).
+  if (opts.marks && (opts.marks.newMarks.length > 0 || opts.marks.dropMarks.size > 0)) {
+    const m = opts.marks;
+    await check();
+    const fresh = new Set(m.newMarks);
+    const entries: CondemnedEntry[] = [];
+    for (const mark of m.marks.byPack.values()) {
+      if (!m.dropMarks.has(mark.packId) && !fresh.has(mark.packId)) entries.push({ packId: mark.packId, markedAt: mark.markedAt, graceMs: mark.graceMs });
+    }
+    for (const id of fresh) entries.push({ packId: id, markedAt: 0, graceMs: m.graceMs });
+    const kept = entries.length > 0 ? await saveMarks(repo, entries) : undefined;
+    outcome.packsCondemned = fresh.size;
+    crashPoint('prune-marks-written');
+    for (const name of m.marks.objects) if (name !== kept) await repo.backend.remove(name);
+  }
 
   // 5. The local cache: drop the entries of the deleted index files (new ones were applied on write).
   await (await repo.index()).sync(await repo.listIndexFiles(), (n) => repo.loadIndexFile(n));

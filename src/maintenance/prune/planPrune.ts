@@ -14,7 +14,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 
 export type PackState = 'indexed' | 'missing' | 'unindexed';
-export type PackAction = 'delete' | 'repack' | 'keep';
+export type PackAction = 'delete' | 'repack' | 'keep' | 'condemn';
 
 export interface PackSummary {
   id: string;

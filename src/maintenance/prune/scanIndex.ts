@@ -1,7 +1,7 @@
 // What the repository holds, pack by pack, read from the index files themselves (the truth; the
 // LMDB cache is only a cache of them) and from the listing of data/. Each used blob is claimed by
-// exactly one pack: a copy in a pack that stays whole (every blob in it used) when there is one, else
-// its first copy in a pack that exists. Any other copy of it (a blob saved twice by two concurrent
+// exactly one pack: a copy in a pack that is not condemned and stays whole (every blob in it used)
+// when there is one, else the best copy by those two, else its first copy in a pack that exists. Any other copy of it (a blob saved twice by two concurrent
 // backups, or by a prune killed after writing its new packs) counts as unused, so that the plan may
 // drop it. Preferring the whole pack matters: a resumed prune must keep the packs its predecessor
 // wrote rather than repack the old ones again into a byte-identical pack of the same name (an
@@ -40,6 +40,8 @@ export interface IndexScan {
 
 export interface ScanOptions {
   onIndexFile?: (done: number, total: number) => void;
+  /** Condemned packs (condemned.ts): a copy elsewhere is preferred to theirs, so they can go. */
+  condemned?: ReadonlySet<string>;
 }
 
 /** Bytes of a pack file holding `count` blobs of `blobBytes` stored bytes (matches PackWriter.finish). */
@@ -57,7 +59,8 @@ export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOpt
   const claims = new Int32Array(used.count).fill(-1);
   // Stored length of the claimed copy (copies of one blob may differ in codec and size).
   const claimedLength = new Uint32Array(used.count);
-  const whole: boolean[] = [];
+  // Per pack: how much its copy of a blob is preferred (not condemned: 2, whole: 1).
+  const rank: number[] = [];
   const packs: ScannedPack[] = [];
   const byId = new Map<string, ScannedPack>();
   const indexFiles = await repo.listIndexFiles();
@@ -88,7 +91,8 @@ export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOpt
       let stored = 0;
       const positions = p.entries.map((e) => (exists ? used.indexOf(e.id) : -1));
       const isWhole = exists && positions.every((pos) => pos >= 0);
-      whole.push(isWhole);
+      const myRank = (opts.condemned?.has(p.packId) ? 0 : 2) + (isWhole ? 1 : 0);
+      rank.push(myRank);
       for (let i = 0; i < p.entries.length; i++) {
         const e = p.entries[i]!;
         const pos = positions[i]!;
@@ -96,9 +100,9 @@ export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOpt
         if (e.type === BlobType.Tree) pack.hasTree = true;
         else pack.hasData = true;
         const holder = pos >= 0 ? claims[pos]! : -1;
-        if (pos >= 0 && (holder === -1 || (isWhole && !whole[holder]))) {
+        if (pos >= 0 && (holder === -1 || myRank > rank[holder]!)) {
           if (holder !== -1) {
-            // Move the claim from a partly used pack to this whole one.
+            // Move the claim from a partly used (or condemned) pack to this better one.
             const from = packs[holder]!;
             from.usedBlobs--;
             from.usedBytes -= claimedLength[pos]!;
@@ -124,7 +128,7 @@ export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOpt
     if (byId.has(id)) continue;
     const st = await repo.backend.stat(`data/${id.slice(0, 2)}/${id}`);
     const size = st?.size ?? 0;
-    whole.push(false);
+    rank.push(0);
     const pack: ScannedPack = {
       id, ordinal: packs.length, indexFiles: [], state: 'unindexed', size,
       blobs: 0, usedBlobs: 0, usedBytes: 0, unusedBytes: size, hasTree: false, hasData: false,

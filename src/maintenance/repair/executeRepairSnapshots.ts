@@ -8,6 +8,7 @@
 
 import { BlobType, type BlobId, type SnapshotId } from '../../ids.js';
 import { BlobSaver } from '../../repository/blobSaver.js';
+import { loadMarks } from '../prune/condemned.js';
 import type { Repository } from '../../repository/repository.js';
 import { VERSION } from '../../version.js';
 import { readTree, TreeWriter } from '../../tree/index.js';
@@ -35,7 +36,9 @@ export async function executeRepairSnapshots(
     result.snapshots = plan.repairs.map((r) => ({ id: r.snapshot.id, new_id: null, dropped: r.dropped }));
     return result;
   }
-  const saver = new BlobSaver(repo);
+  // No dedup against condemned packs (prune/condemned.ts); repair holds the exclusive lock, so no
+  // prune runs until its records are written and the commit point needs no grace-period check.
+  const saver = new BlobSaver(repo, false, { avoidPacks: new Set((await loadMarks(repo)).byPack.keys()) });
   const store = async (bytes: Buffer): Promise<BlobId> => {
     const id = repo.idHasher.hash(bytes);
     await saver.save(BlobType.Tree, id, bytes);
