@@ -6,7 +6,7 @@ import { VERSION } from '../version.js';
 import { InterruptedError } from '../errors.js';
 import { classify, EXIT } from './errorTable.js';
 import { CliContext, type GlobalOptions } from './context.js';
-import { escapeControl, printJson } from './output.js';
+import { escapeControl, jsonStreamStarted, printJson } from './output.js';
 import { registerCommands } from './commands/index.js';
 
 export type Action = (ctx: CliContext, ...args: unknown[]) => Promise<number | void>;
@@ -81,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
 
 function fail(json: boolean, c: { exit: number; code: string; message: string }): number {
   process.stderr.write(`snap: ${escapeControl(c.message)}\n`);
-  if (json) printJson({ error: { code: c.code, exit_code: c.exit, message: c.message } });
+  if (json && !jsonStreamStarted()) printJson({ error: { code: c.code, exit_code: c.exit, message: c.message } });
   return c.exit;
 }
 

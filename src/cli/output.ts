@@ -28,6 +28,20 @@ export function setJsonExtras(extras: (() => Record<string, unknown>) | undefine
   jsonExtras = extras;
 }
 
+/**
+ * A streamed JSON array (ls --json on a huge tree) that has begun on stdout: an error after that
+ * cannot become the error document (stdout would hold two), so it goes to stderr only and the
+ * cut array, with the exit code, says the listing is incomplete.
+ */
+let streamStarted = false;
+export function startJsonStream(head: string): void {
+  streamStarted = true;
+  process.stdout.write(head);
+}
+export function jsonStreamStarted(): boolean {
+  return streamStarted;
+}
+
 export function printJson(doc: unknown): void {
   // Documents that are JSON arrays (list, log, ls, stats --growth) keep their shape (CLI.md): their
   // warnings are on stderr only.

@@ -4,7 +4,7 @@ import { findEntry, treeEntries } from '../../restorer/findEntry.js';
 import { WalkBudget } from '../../restorer/walkBudget.js';
 import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
 import type { Repository } from '../../repository/repository.js';
-import { displayName, isUtf8, localTime } from '../output.js';
+import { displayName, isUtf8, localTime, startJsonStream } from '../output.js';
 import type { CliContext } from '../context.js';
 import { collect, type Run } from './index.js';
 
@@ -49,6 +49,9 @@ export async function* walkEntries(repo: Repository, dir: TreeEntry, prefix: Buf
   }
 }
 
+/** How much of `ls --json`'s array is held back before it streams (see below). */
+const LS_JSON_HOLD_BYTES = 1 << 20;
+
 export function registerLs(program: Command, run: Run): void {
   program
     .command('ls')
@@ -67,13 +70,27 @@ export function registerLs(program: Command, run: Run): void {
         const prefix = Buffer.from((subpath ?? '').replace(/\/+$/, ''));
         const items = start.type === EntryType.Dir ? walkEntries(repo, start, prefix, Boolean(o.recursive), WalkBudget.of(snap)) : single(start, prefix);
         if (ctx.json) {
-          // Streamed: one array, written element by element, so huge trees need no memory.
-          process.stdout.write('[');
+          // Held back up to LS_JSON_HOLD_BYTES, then streamed element by element, so huge trees need
+          // no memory; a tree that fails to load before that (all but huge listings) still gives the
+          // error document alone on stdout (CLI.md), not a cut array.
+          let held: string[] | undefined = [];
+          let heldBytes = 0;
           let first = true;
           for await (const { e, path } of items) {
-            process.stdout.write((first ? '\n' : ',\n') + JSON.stringify(entryJson(e, path)));
+            const element = (first ? '\n' : ',\n') + JSON.stringify(entryJson(e, path));
             first = false;
+            if (!held) {
+              process.stdout.write(element);
+              continue;
+            }
+            held.push(element);
+            heldBytes += element.length;
+            if (heldBytes > LS_JSON_HOLD_BYTES) {
+              startJsonStream('[' + held.join(''));
+              held = undefined;
+            }
           }
+          if (held) process.stdout.write('[' + held.join(''));
           process.stdout.write(first ? ']\n' : '\n]\n');
           return;
         }
