@@ -4,13 +4,12 @@
 
 import type { Command } from 'commander';
 import { copySnapshots, sharesBlobIds, sharesChunker } from '../../maintenance/copy/copySnapshots.js';
-import { PasswordRequiredError } from '../../errors.js';
 import { filterSnapshots, selectSnapshot, type SnapshotFilter } from '../../repository/selectSnapshot.js';
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import type { CliContext } from '../context.js';
 import { printJson, size } from '../output.js';
-import { passwordSupplied, promptNoEcho, readPasswordFile } from '../password.js';
+import { passwordSource, TO_PASSWORD } from '../password.js';
 import { collect, type Run } from './index.js';
 
 interface CopyCliOptions {
@@ -19,16 +18,6 @@ interface CopyCliOptions {
   host?: string[];
   tag?: string[];
   path?: string[];
-}
-
-function targetPassword(file: string | undefined): () => Promise<Buffer> {
-  return async () => {
-    const f = file ?? process.env.SNAP_TO_PASSWORD_FILE;
-    if (f) return readPasswordFile(f, file ? '--to-password-file' : 'SNAP_TO_PASSWORD_FILE');
-    if (process.env.SNAP_TO_PASSWORD !== undefined) return Buffer.from(process.env.SNAP_TO_PASSWORD, 'utf8');
-    if (process.stdin.isTTY && process.stderr.isTTY) return promptNoEcho('enter password for the target repository: ');
-    throw new PasswordRequiredError();
-  };
 }
 
 /** The given snapshots (deduplicated, oldest first), or every snapshot that passes the filter. */
@@ -56,7 +45,7 @@ export function registerCopy(program: Command, run: Run): void {
       const o = opts as CopyCliOptions;
       await ctx.withRepo('shared', async (src) => {
         const snapshots = await chooseSnapshots(src, selectors as string[], { hosts: o.host, tags: o.tag, paths: o.path });
-        const dst = await ctx.openRepo(o.to, targetPassword(o.toPasswordFile), passwordSupplied({ passwordFile: o.toPasswordFile }, 'SNAP_TO_PASSWORD', 'SNAP_TO_PASSWORD_FILE'));
+        const dst = await ctx.openRepo(o.to, passwordSource(TO_PASSWORD, o.toPasswordFile));
         try {
           await ctx.withLock(dst, false, async (lock) => {
           const view = ctx.progress('copy');

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { parseCompression } from '../../pack/codec.js';
 import { openBackend } from '../../backend/openBackend.js';
 import { initRepository } from '../../repository/initRepository.js';
-import { readPasswordFile, passwordSource, passwordSupplied } from '../password.js';
+import { FROM_PASSWORD, passwordSource } from '../password.js';
 import { printJson } from '../output.js';
 import type { Run } from './index.js';
 import type { CliContext } from '../context.js';
@@ -48,8 +48,7 @@ export function registerInit(program: Command, run: Run): void {
       const kdf = o.kdf ? parseKdf(o.kdf) : DEFAULT_KDF;
       let from;
       if (o.fromRepo) {
-        const fromPw = o.fromPasswordFile ? async () => readPasswordFile(o.fromPasswordFile!, '--from-password-file') : passwordSource({}, 'SNAP_FROM_PASSWORD', 'SNAP_FROM_PASSWORD_FILE');
-        const src = await ctx.openRepo(o.fromRepo, fromPw, passwordSupplied({ passwordFile: o.fromPasswordFile }, 'SNAP_FROM_PASSWORD', 'SNAP_FROM_PASSWORD_FILE'));
+        const src = await ctx.openRepo(o.fromRepo, passwordSource(FROM_PASSWORD, o.fromPasswordFile));
         from = { config: src.config, keys: src.crypt.keys };
         await src.close();
         if (o.encryption === 'none' && from.keys) throw new InvalidArgumentError('--from-repo: an encrypted repository cannot share its keys with an unencrypted one');
@@ -60,7 +59,7 @@ export function registerInit(program: Command, run: Run): void {
         const { RepositoryExistsError } = await import('../../errors.js');
         throw new RepositoryExistsError(backend.location);
       }
-      const password = encrypted ? await ctx.password()() : undefined;
+      const password = encrypted ? await ctx.password().read() : undefined;
       if (encrypted && isWeakKdf(kdf)) ctx.warn(`note: --kdf ${formatKdf(kdf)} is below the recommended cost (${formatKdf(DEFAULT_KDF)}); use it for tests only`);
       const config = await initRepository(backend, {
         encryption: encrypted ? 'aes-256-gcm' : 'none',

@@ -9,7 +9,7 @@ import { addRepositoryKey, changePassword, listKeys, removeRepositoryKey } from 
 import type { Repository } from '../../repository/repository.js';
 import type { CliContext } from '../context.js';
 import { localTime, printJson, table } from '../output.js';
-import { promptNoEcho, readPasswordFile } from '../password.js';
+import { NEW_PASSWORD, passwordSource } from '../password.js';
 import type { Run } from './index.js';
 
 interface NewKeyOptions {
@@ -17,22 +17,12 @@ interface NewKeyOptions {
   kdf?: string;
 }
 
-/** The new password: file, then SNAP_NEW_PASSWORD, then a terminal prompt (twice), else a clear error. */
-export async function newPassword(file: string | undefined): Promise<Buffer> {
-  let pw: Buffer;
-  if (file) pw = readPasswordFile(file, '--new-password-file');
-  else if (process.env.SNAP_NEW_PASSWORD !== undefined) pw = Buffer.from(process.env.SNAP_NEW_PASSWORD, 'utf8');
-  else if (process.stdin.isTTY && process.stderr.isTTY) {
-    pw = await promptNoEcho('enter new password: ');
-    const again = await promptNoEcho('enter new password again: ');
-    if (!pw.equals(again)) throw new InvalidArgumentError('the two new passwords do not match; nothing was changed');
-  } else {
-    throw new InvalidArgumentError('a new password is needed: pass --new-password-file or set SNAP_NEW_PASSWORD');
-  }
+/** The new password (--new-password-file, SNAP_NEW_PASSWORD, or a prompt asked twice); never empty. */
+async function newPassword(file: string | undefined): Promise<Buffer> {
+  const pw = await passwordSource(NEW_PASSWORD, file).read();
   if (pw.length === 0) throw new InvalidArgumentError('the new password is empty; nothing was changed');
   return pw;
 }
-
 
 /**
  * Open (asking for the current password), then ask for the new one, then lock: the prompts come in
