@@ -213,7 +213,3 @@ export class RepositoryLock {
 function holderOf(l: LockRecord): LockHolder {
   return { host: l.host, pid: l.pid, since: l.created, user: l.user, exclusive: l.exclusive };
 }
-
-export function entryHolder(e: LockEntry): LockHolder | undefined {
-  return e.lock ? holderOf(e.lock) : undefined;
-}

@@ -42,6 +42,13 @@ async function withKeyChange<T>(ctx: CliContext, o: NewKeyOptions, fn: (repo: Re
 }
 
 
+/** The options of the subcommands that make a new key (add, passwd). */
+function addNewKeyOptions(cmd: Command): Command {
+  return cmd
+    .option('--new-password-file <file>', 'read the new password from a file (or SNAP_NEW_PASSWORD)')
+    .option('--kdf <scrypt:N,r,p>', `key derivation cost of the new key (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`);
+}
+
 export function registerKey(program: Command, run: Run): void {
   const key = program.command('key').description('manage the passwords (key files) that open the repository');
 
@@ -61,11 +68,11 @@ export function registerKey(program: Command, run: Run): void {
       });
     }));
 
-  key
-    .command('add')
-    .description('add a password (a new key file wrapping the same keys)')
-    .option('--new-password-file <file>', 'read the new password from a file (or SNAP_NEW_PASSWORD)')
-    .option('--kdf <scrypt:N,r,p>', `key derivation cost of the new key (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`)
+  addNewKeyOptions(
+    key
+      .command('add')
+      .description('add a password (a new key file wrapping the same keys)'),
+  )
     .action(run(async (ctx: CliContext, opts: unknown) => {
       const id = await withKeyChange(ctx, opts as NewKeyOptions, (repo, pw, kdf) => addRepositoryKey(repo, pw, kdf));
       if (ctx.json) printJson({ ok: true, key_id: id });
@@ -82,11 +89,11 @@ export function registerKey(program: Command, run: Run): void {
       else ctx.say(`removed key ${removed.slice(0, 8)}`);
     }));
 
-  key
-    .command('passwd')
-    .description('change the password: add a key for the new one, then remove the key in use')
-    .option('--new-password-file <file>', 'read the new password from a file (or SNAP_NEW_PASSWORD)')
-    .option('--kdf <scrypt:N,r,p>', `key derivation cost of the new key (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`)
+  addNewKeyOptions(
+    key
+      .command('passwd')
+      .description('change the password: add a key for the new one, then remove the key in use'),
+  )
     .action(run(async (ctx: CliContext, opts: unknown) => {
       const r = await withKeyChange(ctx, opts as NewKeyOptions, (repo, pw, kdf) => changePassword(repo, pw, kdf));
       if (ctx.json) printJson({ ok: true, key_id: r.keyId });
