@@ -11,7 +11,6 @@ export type PackId = Brand<string, 'PackId'>;
 /** A snapshot record's name: hex BLAKE3 of its stored bytes. */
 export type SnapshotId = Brand<string, 'SnapshotId'>;
 /** An index file's name: hex BLAKE3 of its stored bytes. */
-export type IndexId = Brand<string, 'IndexId'>;
 
 export const ID_BYTES = 32;
 export const ID_HEX_LENGTH = 64;
@@ -19,10 +18,8 @@ export const ID_HEX_LENGTH = 64;
 export const asBlobId = (b: Buffer): BlobId => b as BlobId;
 export const asPackId = (s: string): PackId => s as PackId;
 export const asSnapshotId = (s: string): SnapshotId => s as SnapshotId;
-export const asIndexId = (s: string): IndexId => s as IndexId;
 
 export const HEX_ID = /^[0-9a-f]{64}$/;
-export const isHexId = (s: string): boolean => HEX_ID.test(s);
 
 /** Blob kinds: data chunks and metadata (tree objects, chunk lists) go to separate packs. */
 export enum BlobType {

@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { workerScript } from '../workerScript.js';
-import type { BlobId } from '../ids.js';
+import { ID_BYTES, type BlobId } from '../ids.js';
 import type { Repository } from '../repository/repository.js';
 import type { WorkerJob, WorkerMessage } from './chunkWorkerProtocol.js';
 import { Limiter } from '../repository/limiter.js';
@@ -125,7 +125,7 @@ export class ChunkWorkers {
         let off = 0;
         for (let i = 0; i < m.lengths.length; i++) {
           const len = m.lengths[i]!;
-          yield { id: Buffer.from(ids.subarray(i * 32, i * 32 + 32)) as BlobId, data: data.subarray(off, off + len), owned: true };
+          yield { id: Buffer.from(ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES)) as BlobId, data: data.subarray(off, off + len), owned: true };
           off += len;
         }
       }

@@ -11,7 +11,7 @@ import type { BlobId, SnapshotId } from '../ids.js';
 import { BlobSaver } from '../repository/blobSaver.js';
 import { pausePoint } from '../repository/crashPoint.js';
 import type { Repository } from '../repository/repository.js';
-import { localIsoTime, type Snapshot } from '../repository/snapshotRecord.js';
+import { localIsoTime, SNAPSHOT_FORMAT_VERSION, type Snapshot } from '../repository/snapshotRecord.js';
 import { entryFromStat, EntryType, UserGroupNames, type TreeEntry } from '../tree/index.js';
 import type { ArchiveContext, CreateProgress } from './context.js';
 import { compileExcludes } from './excludes.js';
@@ -126,7 +126,7 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
   await pausePoint('create-commit');
   await checkCommitPoint(repo, saver, { checkLock: opts.checkLock });
   const id: SnapshotId = await repo.saveSnapshot({
-    version: 1,
+    version: SNAPSHOT_FORMAT_VERSION,
     time,
     hostname,
     username: os.userInfo().username,

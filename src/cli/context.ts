@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { BackendOptions } from '../backend/openBackend.js';
 import type { Repository } from '../repository/repository.js';
 import type { LockOptions, RepositoryLock } from '../repository/lock.js';
-import { passwordSource, passwordSupplied } from './password.js';
+import { passwordSource, REPO_PASSWORD, type PasswordSource } from './password.js';
 import { escapeControl, setJsonExtras, setWarningSource } from './output.js';
 import { progressEnabled, startProgress, type ProgressView } from './progress.js';
 import { s3SettingsFromEnv } from './s3Settings.js';
@@ -98,24 +98,20 @@ export class CliContext {
     return { s3: { ...options, requests: this.requests } };
   }
 
-  password(): () => Promise<Buffer> {
-    return passwordSource({ passwordFile: this.g.passwordFile });
+  /** The repository's password (--password-file, SNAP_PASSWORD_FILE, SNAP_PASSWORD or a prompt). */
+  password(): PasswordSource {
+    return passwordSource(REPO_PASSWORD, this.g.passwordFile);
   }
 
-  /** A password given in a file or variable: the repository is then expected to be encrypted. */
-  passwordGiven(): boolean {
-    return passwordSupplied({ passwordFile: this.g.passwordFile });
-  }
-
-  async openRepo(location = this.location(), password = this.password(), passwordGiven = this.passwordGiven()): Promise<Repository> {
+  async openRepo(location = this.location(), password = this.password()): Promise<Repository> {
     // Loaded here, not at start-up: `snap --version` and argument errors need none of the core.
     const { openRepository } = await import('../repository/openRepository.js');
     return openRepository({
       location,
-      password,
+      password: password.read,
       cacheDir: this.cacheDir(),
       backend: this.backendOptions(location),
-      passwordGiven,
+      passwordGiven: password.given,
       allowUnencrypted: Boolean(this.g.insecureAllowUnencrypted),
       onWarning: (m) => this.warn(`snap: warning: ${m}`),
     });

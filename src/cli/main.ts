@@ -8,6 +8,7 @@ import { classify, EXIT } from './errorTable.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import { escapeControl, jsonStreamStarted, printJson } from './output.js';
 import { registerCommands } from './commands/index.js';
+import { GLOBAL_OPTIONS } from './globalOptions.js';
 
 export type Action = (ctx: CliContext, ...args: unknown[]) => Promise<number | void>;
 
@@ -28,15 +29,9 @@ export async function main(argv: string[]): Promise<number> {
 
   const program = new Command('snap')
     .description('snap: content-addressed, deduplicating, encrypted snapshots of your directories')
-    .version(VERSION, '--version')
-    .option('-r, --repo <location>', 'repository: a directory or s3://bucket/prefix (env SNAP_REPO)')
-    .option('--password-file <file>', 'read the repository password from a file (env SNAP_PASSWORD_FILE; or SNAP_PASSWORD)')
-    .option('--json', 'print exactly one JSON document on stdout')
-    .option('-q, --quiet', 'no progress, only errors')
-    .option('--no-progress', 'no progress display')
-    .option('--cache-dir <dir>', 'local cache directory (env SNAP_CACHE_DIR; default ~/.cache/snap)')
-    .option('--retry-lock <duration>', 'when the repository is locked, retry this long (30s, 5m, 1h)')
-    .option('--insecure-allow-unencrypted', 'accept an unencrypted repository where an encrypted one is expected (a password was given, or this client knows it as encrypted)')
+    .version(VERSION, '--version');
+  for (const o of GLOBAL_OPTIONS) program.option(o.flags, o.description);
+  program
     .showHelpAfterError(false)
     .exitOverride()
     // Commander's own error lines are replaced by ours (one line, JSON aware); help text still goes out.

@@ -3,11 +3,6 @@
 
 import prettyBytes from 'pretty-bytes';
 
-export interface OutputOptions {
-  json: boolean;
-  quiet: boolean;
-}
-
 export const size = (n: number | bigint): string => prettyBytes(Number(n), { binary: true });
 
 /** What the opened repository's commands skipped (context.ts sets it): object documents carry it as `warnings`. */

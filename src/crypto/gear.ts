@@ -3,12 +3,12 @@
 // XOF, so the 2048 bytes are keyed BLAKE3 hashes of a counter, laid end to end.
 
 import { Blake3Hasher } from '@napi-rs/blake-hash';
+import { GEAR_ENTRIES, GEAR_TABLE_BYTES } from '../chunker/gear.js';
 import { checkKey } from './keyMaterial.js';
 
-export const GEAR_ENTRIES = 256;
-/** Each entry is a u64, little-endian. */
-export const GEAR_ENTRY_BYTES = 8;
-export const GEAR_BYTES = GEAR_ENTRIES * GEAR_ENTRY_BYTES;
+/** The derived table is the chunker's serialized gear table: GEAR_ENTRIES u64 little-endian. */
+export const GEAR_BYTES = GEAR_TABLE_BYTES;
+const GEAR_ENTRY_BYTES = GEAR_TABLE_BYTES / GEAR_ENTRIES;
 /** Domain separation: these hashes can never equal blob ids, even if a repository reused a key. */
 export const GEAR_DOMAIN = Buffer.from('snap gear v1', 'ascii');
 const BLAKE3_OUT_BYTES = 32;

@@ -4,6 +4,7 @@
 // its own bounded map, so nothing another process deduplicates against can vanish with a killed run.
 
 import { BlobType, type BlobId } from '../ids.js';
+import { TAG_BYTES } from '../crypto/index.js';
 import { encodeBlob } from '../pack/codec.js';
 import { PackWriter } from '../pack/packWriter.js';
 import { packObjectName } from '../pack/packFormat.js';
@@ -118,7 +119,7 @@ export class BlobSaver {
 
   private async compressAndAdd(type: BlobType, id: BlobId, plain: Buffer): Promise<void> {
     const { codec, bytes } = await encodeBlob(plain, this.repo.config.compression);
-    const tag = this.repo.crypt.encrypted ? 16 : 0;
+    const tag = this.repo.crypt.encrypted ? TAG_BYTES : 0;
     this.stats.blobsNew++;
     if (type === BlobType.Data) {
       this.stats.bytesAdded += plain.length;

@@ -33,8 +33,11 @@ export interface RepoConfig {
   pack_size: number;
 }
 
+/** A repository id is 32 random bytes, written as 64 hex digits like every id. */
+const REPO_ID_BYTES = 32;
+
 export function newRepoId(): string {
-  return randomBytes(32).toString('hex');
+  return randomBytes(REPO_ID_BYTES).toString('hex');
 }
 
 export function encodeConfig(c: RepoConfig): Buffer {

@@ -9,7 +9,7 @@ import { configProblem, DEFAULT_PACK_SIZE, encodeConfig, FORMAT_MAJOR, FORMAT_MI
 import { Crypt } from './crypt.js';
 import { addKey } from './keys.js';
 import { defaultCacheDir } from './repository.js';
-import { writeTrust } from './trustStore.js';
+import { TRUST_RECORD_VERSION, writeTrust, type TrustRecord } from './trustStore.js';
 import { crashPoint } from './crashPoint.js';
 
 export interface InitOptions {
@@ -54,7 +54,7 @@ export async function initRepository(backend: Backend, opts: InitOptions): Promi
   // This client knows the location from now on: encrypted or not, its id, its key (docs/crypto.md §8).
   // Written first too, so that a cache that cannot take it fails init before anything is created.
   const cacheRoot = opts.cacheDir ?? defaultCacheDir();
-  const trust = { version: 1 as const, location: backend.location, encrypted, id: config.id, key_ids: [] as string[], last_key: null as string | null };
+  const trust: TrustRecord = { version: TRUST_RECORD_VERSION, location: backend.location, encrypted, id: config.id, key_ids: [], last_key: null };
   writeTrust(cacheRoot, trust);
   await backend.create();
   // Keys first, config last: a repository is only a repository once its config exists.

@@ -19,6 +19,8 @@ import { DEFAULT_LOCK_TIMES, readLocks, staleReason, type Judge, type LockEntry,
 export { LOCK_REFRESH_MS, LOCK_STALE_MS, DEFAULT_LOCK_TIMES, readLocks, staleReason, type LockEntry, type LockTimes } from './lockReader.js';
 export { thisProcess, type LockRecord } from './lockRecord.js';
 
+/** A lock file's name: 32 random bytes as 64 hex digits, so two processes never pick the same. */
+const LOCK_NAME_BYTES = 32;
 /** --retry-lock backoff between attempts. */
 const RETRY_BASE_MS = 200;
 const RETRY_MAX_MS = 5_000;
@@ -114,7 +116,7 @@ export class RepositoryLock {
     backend: Backend, crypt: Crypt, exclusive: boolean, self: ProcessIdentity, times: LockTimes,
   ): Promise<RepositoryLock | LockHolder | { unreadable: string[] }> {
     const record = newLockRecord(self, exclusive, new Date());
-    const name = `locks/${randomBytes(32).toString('hex')}`;
+    const name = `locks/${randomBytes(LOCK_NAME_BYTES).toString('hex')}`;
     await backend.put(name, crypt.seal('lock', encodeLock(record)));
     // Write first, then look: two processes racing both see each other and both back off.
     const judge: Judge = { self, storageNow: (await backend.stat(name))?.mtime ?? Date.now(), staleMs: times.staleMs };
@@ -210,8 +212,4 @@ export class RepositoryLock {
 
 function holderOf(l: LockRecord): LockHolder {
   return { host: l.host, pid: l.pid, since: l.created, user: l.user, exclusive: l.exclusive };
-}
-
-export function entryHolder(e: LockEntry): LockHolder | undefined {
-  return e.lock ? holderOf(e.lock) : undefined;
 }

@@ -20,7 +20,7 @@ const FILE_MODE = 0o600;
 const MAX_RECORDED_KEYS = 256;
 
 export interface TrustRecord {
-  version: 1;
+  version: typeof TRUST_RECORD_VERSION;
   /** The location as the backend names it (an absolute path, or s3://bucket/prefix). */
   location: string;
   encrypted: boolean;
@@ -60,7 +60,7 @@ export function readTrust(cacheRoot: string, location: string): TrustRecord | un
   if (typeof r.id !== 'string' || !HEX_ID.test(r.id)) throw bad('no valid id');
   if (!Array.isArray(r.key_ids) || r.key_ids.length > MAX_RECORDED_KEYS || !r.key_ids.every((k) => typeof k === 'string' && HEX_ID.test(k))) throw bad('bad key ids');
   if (r.last_key !== null && (typeof r.last_key !== 'string' || !HEX_ID.test(r.last_key))) throw bad('bad last key');
-  return { version: 1, location, encrypted: r.encrypted, id: r.id, key_ids: r.key_ids, last_key: r.last_key };
+  return { version: TRUST_RECORD_VERSION, location, encrypted: r.encrypted, id: r.id, key_ids: r.key_ids, last_key: r.last_key };
 }
 
 const same = (a: TrustRecord | undefined, b: TrustRecord): boolean =>
@@ -95,7 +95,7 @@ export function writeTrust(cacheRoot: string, record: TrustRecord, previous?: Tr
 export function rememberTrust(repo: Repository, keyNames: string[], previous?: TrustRecord): void {
   writeTrust(
     repo.cacheRoot,
-    { version: 1, location: repo.location, encrypted: repo.crypt.encrypted, id: repo.config.id, key_ids: keyNames, last_key: repo.keyId ?? null },
+    { version: TRUST_RECORD_VERSION, location: repo.location, encrypted: repo.crypt.encrypted, id: repo.config.id, key_ids: keyNames, last_key: repo.keyId ?? null },
     previous,
   );
 }

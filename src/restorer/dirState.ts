@@ -10,6 +10,7 @@ import { EntryType } from '../tree/index.js';
 const S_ISGID = 0o2000;
 const DEFAULT_ACL = 'system.posix_acl_default';
 const SPECIAL_BITS = 0o7000;
+/** rwx for owner, group and others: what a umask or a default ACL removes (not MODE_BITS). */
 const PERMISSION_BITS = 0o777;
 
 export interface DirState {

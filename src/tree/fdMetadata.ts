@@ -5,11 +5,9 @@
 import fs from 'node:fs';
 import { StorageError } from '../errors.js';
 import { EntryType, type Xattr } from './entry.js';
-import { utimeArg } from './fsMetadata.js';
+import { MODE_BITS, utimeArg } from './fsMetadata.js';
 import { showPath } from './fsPaths.js';
 import { writeXattrs } from './xattrs.js';
-
-const PERMISSION_BITS = 0o7777;
 
 export interface FileMetadata {
   /** Owner and group to set; only when `chown` (the caller knows creating the file gave others). */
@@ -54,7 +52,7 @@ export function applyFileMetadataFd(fd: number, path: Buffer, m: FileMetadata): 
   }
   if (chmod) {
     try {
-      fs.fchmodSync(fd, m.mode & PERMISSION_BITS);
+      fs.fchmodSync(fd, m.mode & MODE_BITS);
     } catch (err) {
       fail('set the mode of', err);
     }

@@ -16,7 +16,8 @@ export { UserGroupNames } from './userGroup.js';
 export { readXattrs, writeXattrs, type XattrReadOptions } from './xattrs.js';
 
 const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } = fs.constants;
-const PERMISSION_BITS = 0o7777;
+/** The mode bits restore sets and verify compares: permissions plus setuid, setgid and sticky. */
+export const MODE_BITS = 0o7777;
 const TYPE_BY_FORMAT = new Map<number, EntryType>([
   [S_IFREG, EntryType.File],
   [S_IFDIR, EntryType.Dir],
@@ -41,7 +42,7 @@ export function entryFromStat(name: Buffer, st: BigIntStats, names?: UserGroupNa
   return {
     name,
     type,
-    mode: mode & PERMISSION_BITS,
+    mode: mode & MODE_BITS,
     uid,
     gid,
     user: names?.userName(uid),
@@ -191,7 +192,7 @@ export function applyMetadata(path: Buffer, e: TreeEntry, opts: ApplyOptions): s
   }
   if (e.type !== EntryType.Symlink) {
     try {
-      fs.chmodSync(path, e.mode & PERMISSION_BITS);
+      fs.chmodSync(path, e.mode & MODE_BITS);
     } catch (err) {
       fail('set the mode of', err);
     }

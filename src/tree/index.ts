@@ -19,5 +19,5 @@ export {
 } from './chunkList.js';
 export {
   entryFromStat, createSpecial, applyMetadata, type ApplyOptions, utimeArg, devMajorMinor, UserGroupNames, readXattrs,
-  writeXattrs, type XattrReadOptions,
+  writeXattrs, type XattrReadOptions, MODE_BITS,
 } from './fsMetadata.js';

@@ -64,6 +64,18 @@ describe('errors and exit codes', () => {
     expect(r.stderr.toString()).toMatch(/password is needed/);
   });
 
+  it('an unreadable password file is named with the option or variable that gave it', () => {
+    const env = { ...sb.baseEnv() };
+    delete env.SNAP_PASSWORD;
+    const missing = sb.path('no-such-pwfile');
+    const viaEnv = spawnSync(process.execPath, [BIN, 'list'], { env: { ...env, SNAP_PASSWORD_FILE: missing } });
+    expect(viaEnv.status).toBe(1);
+    expect(viaEnv.stderr.toString().trim()).toBe(`snap: SNAP_PASSWORD_FILE ${missing}: no such file`);
+    const viaOption = spawnSync(process.execPath, [BIN, 'list', '--password-file', missing], { env });
+    expect(viaOption.status).toBe(1);
+    expect(viaOption.stderr.toString().trim()).toBe(`snap: --password-file ${missing}: no such file`);
+  });
+
   it('password file is read, one trailing newline stripped', () => {
     const pw = sb.path('pwfile');
     writeFileSync(pw, 'correct horse\n');

@@ -4,59 +4,30 @@
 
 import type { Command } from 'commander';
 import { copySnapshots, sharesBlobIds, sharesChunker } from '../../maintenance/copy/copySnapshots.js';
-import { PasswordRequiredError } from '../../errors.js';
-import { filterSnapshots, selectSnapshot, type SnapshotFilter } from '../../repository/selectSnapshot.js';
-import type { Repository } from '../../repository/repository.js';
-import type { Snapshot } from '../../repository/snapshotRecord.js';
+import { addSnapshotFilterOptions, chooseSnapshots, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
 import { printJson, size } from '../output.js';
-import { passwordSupplied, promptNoEcho, readPasswordFile } from '../password.js';
-import { collect, type Run } from './index.js';
+import { passwordSource, TO_PASSWORD } from '../password.js';
+import type { Run } from './index.js';
 
-interface CopyCliOptions {
+interface CopyCliOptions extends SnapshotFilterCliOptions {
   to: string;
   toPasswordFile?: string;
-  host?: string[];
-  tag?: string[];
-  path?: string[];
-}
-
-function targetPassword(file: string | undefined): () => Promise<Buffer> {
-  return async () => {
-    const f = file ?? process.env.SNAP_TO_PASSWORD_FILE;
-    if (f) return readPasswordFile(f, file ? '--to-password-file' : 'SNAP_TO_PASSWORD_FILE');
-    if (process.env.SNAP_TO_PASSWORD !== undefined) return Buffer.from(process.env.SNAP_TO_PASSWORD, 'utf8');
-    if (process.stdin.isTTY && process.stderr.isTTY) return promptNoEcho('enter password for the target repository: ');
-    throw new PasswordRequiredError();
-  };
-}
-
-/** The given snapshots (deduplicated, oldest first), or every snapshot that passes the filter. */
-async function chooseSnapshots(repo: Repository, selectors: string[], filter: SnapshotFilter): Promise<Snapshot[]> {
-  if (selectors.length === 0) return filterSnapshots(repo, filter);
-  const byId = new Map<string, Snapshot>();
-  for (const sel of selectors) {
-    const s = await selectSnapshot(repo, sel, filter);
-    byId.set(s.id, s);
-  }
-  return [...byId.values()].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
 }
 
 export function registerCopy(program: Command, run: Run): void {
-  program
+  const cmd = program
     .command('copy')
     .description('copy snapshots, and only the chunks the target lacks, to another repository')
     .argument('[snapshots...]', 'snapshots to copy (default: all)')
     .requiredOption('--to <location>', 'the target repository: a directory or s3://bucket/prefix')
-    .option('--to-password-file <file>', 'password of the target repository (or SNAP_TO_PASSWORD / SNAP_TO_PASSWORD_FILE)')
-    .option('--host <host>', 'only snapshots of this host (repeatable)', collect)
-    .option('--tag <tag>', 'only snapshots with this tag (repeatable; a,b = both)', collect)
-    .option('--path <path>', 'only snapshots including this path (repeatable)', collect)
+    .option('--to-password-file <file>', 'password of the target repository (or SNAP_TO_PASSWORD / SNAP_TO_PASSWORD_FILE)');
+  addSnapshotFilterOptions(cmd, 'list')
     .action(run(async (ctx: CliContext, selectors: unknown, opts: unknown) => {
       const o = opts as CopyCliOptions;
       await ctx.withRepo('shared', async (src) => {
-        const snapshots = await chooseSnapshots(src, selectors as string[], { hosts: o.host, tags: o.tag, paths: o.path });
-        const dst = await ctx.openRepo(o.to, targetPassword(o.toPasswordFile), passwordSupplied({ passwordFile: o.toPasswordFile }, 'SNAP_TO_PASSWORD', 'SNAP_TO_PASSWORD_FILE'));
+        const snapshots = await chooseSnapshots(src, selectors as string[], snapshotFilter(o));
+        const dst = await ctx.openRepo(o.to, passwordSource(TO_PASSWORD, o.toPasswordFile));
         try {
           await ctx.withLock(dst, false, async (lock) => {
           const view = ctx.progress('copy');

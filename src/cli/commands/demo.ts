@@ -17,6 +17,9 @@ import type { CliContext } from '../context.js';
 import type { Run } from './index.js';
 import { makeSampleTree, changeSampleTree } from './demoData.js';
 
+/** The demo repository's random password: 16 bytes, written as 32 hex characters. */
+const DEMO_PASSWORD_BYTES = 16;
+
 export function registerDemo(program: Command, run: Run): void {
   program
     .command('demo')
@@ -28,7 +31,7 @@ export function registerDemo(program: Command, run: Run): void {
       const repoDir = path.join(dir, 'repo');
       const restoreDir = path.join(dir, 'restored');
       await fs.mkdir(dir, { recursive: true });
-      const password = randomBytes(16).toString('hex');
+      const password = randomBytes(DEMO_PASSWORD_BYTES).toString('hex');
       await fs.writeFile(path.join(dir, 'password'), password + '\n', { mode: 0o600 });
       const step = (s: string) => ctx.say(s);
 

@@ -3,28 +3,27 @@ import { diffSnapshots, type DiffItem, type DiffKind } from '../../maintenance/d
 import { selectSnapshot } from '../../repository/selectSnapshot.js';
 import { EntryType } from '../../tree/index.js';
 import { displayName, printJson, size, table } from '../output.js';
+import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
 import { typeName } from './ls.js';
-import { collect, type Run } from './index.js';
+import type { Run } from './index.js';
 
 const MARK: Record<DiffKind, string> = { added: '+', removed: '-', modified: 'M', type_changed: 'T', metadata_only: 'U' };
 const KINDS: DiffKind[] = ['added', 'removed', 'modified', 'type_changed', 'metadata_only'];
 
 export function registerDiff(program: Command, run: Run): void {
-  program
+  const cmd = program
     .command('diff')
     .description(
       'what changed between two snapshots: + added, - removed, M modified (content), T type changed, U metadata only ' +
         '(mode, owner, mtime, xattrs); identical subtrees are skipped unread. bytes added/removed are the sizes of the added/removed entries',
     )
     .argument('<snapshot-a>', 'the older snapshot')
-    .argument('<snapshot-b>', 'the newer snapshot')
-    .option('--host <host>', 'narrow `latest` to this host', collect)
-    .option('--tag <tag>', 'narrow `latest` to this tag', collect)
-    .option('--path <path>', 'narrow `latest` to this path', collect)
+    .argument('<snapshot-b>', 'the newer snapshot');
+  addSnapshotFilterOptions(cmd, 'latest')
     .action(run(async (ctx: CliContext, selA: unknown, selB: unknown, opts: unknown) => {
-      const o = opts as { host?: string[]; tag?: string[]; path?: string[] };
-      const filter = { hosts: o.host, tags: o.tag, paths: o.path };
+      const o = opts as SnapshotFilterCliOptions;
+      const filter = snapshotFilter(o);
       await ctx.withRepo('shared', async (repo) => {
         const a = await selectSnapshot(repo, selA as string, filter);
         const b = await selectSnapshot(repo, selB as string, filter);

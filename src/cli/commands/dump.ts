@@ -4,24 +4,23 @@ import { EntryType } from '../../tree/index.js';
 import { findEntry } from '../../restorer/findEntry.js';
 import { fileChunks } from '../../restorer/writeFile.js';
 import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
+import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
-import { collect, type Run } from './index.js';
+import type { Run } from './index.js';
 
 export function registerDump(program: Command, run: Run): void {
-  program
+  const cmd = program
     .command('dump')
     .description("write one file's content to stdout")
     .argument('<snapshot>', 'snapshot selector, optionally with :<dir> (then <path> is inside that directory)')
-    .argument('<path>', 'path of the file inside the snapshot (or inside <dir>)')
-    .option('--host <host>', 'narrow `latest` to this host', collect)
-    .option('--tag <tag>', 'narrow `latest` to this tag', collect)
-    .option('--path <path>', 'narrow `latest` to this path', collect)
+    .argument('<path>', 'path of the file inside the snapshot (or inside <dir>)');
+  addSnapshotFilterOptions(cmd, 'latest')
     .action(run(async (ctx: CliContext, selector: unknown, filePath: unknown, opts: unknown) => {
       if (ctx.json) throw new InvalidArgumentError('dump writes raw bytes; --json is not available');
-      const o = opts as { host?: string[]; tag?: string[]; path?: string[] };
+      const o = opts as SnapshotFilterCliOptions;
       await ctx.withRepo('shared', async (repo) => {
         const { snapshot: sel, subpath } = splitSelector(selector as string);
-        const snap = await selectSnapshot(repo, sel, { hosts: o.host, tags: o.tag, paths: o.path });
+        const snap = await selectSnapshot(repo, sel, snapshotFilter(o));
         const e = await findEntry(repo, snap, subpath ? `${subpath.replace(/\/+$/, '')}/${(filePath as string).replace(/^\/+/, '')}` : (filePath as string));
         if (e.type !== EntryType.File) throw new InvalidArgumentError(`dump: ${filePath as string} is not a regular file`);
         await repo.logAccess('dump', snap.id);

@@ -3,11 +3,12 @@ import { planForget, type ForgetRequest } from '../../maintenance/forget/planFor
 import { executeForget } from '../../maintenance/forget/executeForget.js';
 import { DEFAULT_GROUP_BY, describeGroupKey, parseGroupBy, parseKeepCount, type GroupPlan, type RetentionPolicy } from '../../maintenance/retention/index.js';
 import type { CliContext } from '../context.js';
+import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import { localTime, printJson, table } from '../output.js';
 import { collect, type Run } from './index.js';
 
 /** The --keep-* and snapshot filter options that forget and prune share. */
-export interface PolicyCliOptions {
+export interface PolicyCliOptions extends SnapshotFilterCliOptions {
   keepLast?: string;
   keepHourly?: string;
   keepDaily?: string;
@@ -16,15 +17,12 @@ export interface PolicyCliOptions {
   keepYearly?: string;
   keepWithin?: string;
   keepTag?: string[];
-  host?: string[];
-  tag?: string[];
-  path?: string[];
   groupBy?: string;
   dryRun?: boolean;
 }
 
 export function addPolicyOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--keep-last <n>', 'keep the n newest snapshots')
     .option('--keep-hourly <n>', 'keep the newest snapshot of each of the n latest hours that have one')
     .option('--keep-daily <n>', 'keep the newest snapshot of each of the n latest days that have one')
@@ -32,10 +30,8 @@ export function addPolicyOptions(cmd: Command): Command {
     .option('--keep-monthly <n>', 'keep the newest snapshot of each of the n latest months that have one')
     .option('--keep-yearly <n>', 'keep the newest snapshot of each of the n latest years that have one')
     .option('--keep-within <duration>', 'keep snapshots newer than the newest minus this (e.g. 1y5m7d2h)')
-    .option('--keep-tag <tags>', 'keep snapshots with these tags (a,b = both; repeatable = any)', collect)
-    .option('--host <host>', 'only consider snapshots of this host (repeatable)', collect)
-    .option('--tag <tag>', 'only consider snapshots with this tag (repeatable; a,b = both)', collect)
-    .option('--path <path>', 'only consider snapshots including this path (repeatable)', collect)
+    .option('--keep-tag <tags>', 'keep snapshots with these tags (a,b = both; repeatable = any)', collect);
+  return addSnapshotFilterOptions(cmd, 'consider')
     .option('--group-by <fields>', "group snapshots by host, paths and/or tags ('' = one group)", DEFAULT_GROUP_BY.join(','))
     .option('--dry-run', 'only print what would be removed');
 }
@@ -56,7 +52,7 @@ export function forgetRequest(o: PolicyCliOptions, selectors: string[]): ForgetR
     selectors,
     policy,
     groupBy: parseGroupBy(o.groupBy ?? DEFAULT_GROUP_BY.join(',')),
-    filter: { hosts: o.host, tags: o.tag, paths: o.path },
+    filter: snapshotFilter(o),
   };
 }
 

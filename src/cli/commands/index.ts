@@ -7,6 +7,7 @@
 
 import type { Command } from 'commander';
 import type { Action } from '../main.js';
+import { GLOBAL_VALUE_OPTIONS, GLOBAL_VALUE_SHORTS } from '../globalOptions.js';
 
 export type Run = (action: Action) => (...args: unknown[]) => Promise<void>;
 type Register = (program: Command, run: Run) => void;
@@ -34,8 +35,6 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['report'], load: async () => (await import('./report.js')).registerReport },
 ];
 
-/** Global options that take a value (main.ts): the word after them is not the command. */
-const VALUE_OPTIONS = new Set(['-r', '--repo', '--password-file', '--cache-dir', '--retry-lock']);
 
 /**
  * The command word of a command line (process.argv), or undefined when there is none or the line
@@ -47,11 +46,13 @@ export function commandWord(argv: readonly string[]): string | undefined {
     const a = args[i]!;
     if (a === '--') return undefined;
     if (!a.startsWith('-') || a === '-') return a;
-    if (VALUE_OPTIONS.has(a)) i++;
+    // A global option that takes a value (globalOptions.ts): the word after it is not the command.
+    if (GLOBAL_VALUE_OPTIONS.has(a)) i++;
     else if (/^-[^-]/.test(a) && a.length > 2) {
-      // A cluster of short flags (-qr): `r` takes the rest, or the next word when it comes last.
-      const r = a.indexOf('r');
-      if (r === a.length - 1) i++;
+      // A cluster of short flags (-qr): the first value-taking one takes the rest of the cluster, or
+      // the next word when it comes last.
+      const v = [...a.slice(1)].findIndex((c) => GLOBAL_VALUE_SHORTS.includes(c));
+      if (v === a.length - 2) i++;
     }
   }
   return undefined;

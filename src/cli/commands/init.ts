@@ -1,18 +1,30 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_KDF, isWeakKdf, parseKdf, formatKdf } from '../../crypto/index.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { parseCompression } from '../../pack/codec.js';
+import { DEFAULT_COMPRESSION, parseCompression, type CompressionConfig } from '../../pack/codec.js';
+import { DEFAULT_CHUNKER_PARAMS } from '../../chunker/params.js';
 import { openBackend } from '../../backend/openBackend.js';
 import { initRepository, isInterruptedInit } from '../../repository/initRepository.js';
-import { readPasswordFile, passwordSource, passwordSupplied } from '../password.js';
+import { FROM_PASSWORD, passwordSource } from '../password.js';
 import { printJson } from '../output.js';
 import type { Run } from './index.js';
 import type { CliContext } from '../context.js';
 
+/** The repository's encryption when --encryption is not given (CLI.md: encrypted is the default). */
+const DEFAULT_ENCRYPTION = 'aes-256-gcm';
+
+/** Compression as --compression spells it (and init's JSON reports it). */
+function compressionText(c: CompressionConfig): string {
+  return c.codec === 'none' ? 'none' : `zstd:${c.level}`;
+}
+
+/** The core's default chunk sizes as --chunk-size spells them. */
+const DEFAULT_CHUNK_SIZE = [DEFAULT_CHUNKER_PARAMS.min, DEFAULT_CHUNKER_PARAMS.avg, DEFAULT_CHUNKER_PARAMS.max].join(',');
+
 export function parseChunkSize(s: string): { min: number; avg: number; max: number } {
   const parts = s.split(',').map((x) => Number(x.trim()));
   if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n <= 0)) {
-    throw new InvalidArgumentError(`--chunk-size: expected min,avg,max in bytes (e.g. 65536,262144,1048576), got '${s}'`);
+    throw new InvalidArgumentError(`--chunk-size: expected min,avg,max in bytes (e.g. ${DEFAULT_CHUNK_SIZE}), got '${s}'`);
   }
   const [min, avg, max] = parts as [number, number, number];
   return { min, avg, max };
@@ -30,9 +42,9 @@ export function registerInit(program: Command, run: Run): void {
   program
     .command('init')
     .description('create a repository (encrypted unless --encryption none)')
-    .option('--encryption <mode>', 'aes-256-gcm or none', 'aes-256-gcm')
-    .option('--compression <codec>', 'zstd, zstd:N (level) or none', 'zstd:3')
-    .option('--chunk-size <min,avg,max>', 'FastCDC chunk sizes in bytes (default from the chunk-size study, docs/benchmarks.md)', '65536,262144,1048576')
+    .option('--encryption <mode>', 'aes-256-gcm or none', DEFAULT_ENCRYPTION)
+    .option('--compression <codec>', 'zstd, zstd:N (level) or none', compressionText(DEFAULT_COMPRESSION))
+    .option('--chunk-size <min,avg,max>', 'FastCDC chunk sizes in bytes (default from the chunk-size study, docs/benchmarks.md)', DEFAULT_CHUNK_SIZE)
     .option('--kdf <scrypt:N,r,p>', `key derivation cost (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`)
     .option('--from-repo <location>', 'take chunker parameters and id/chunker keys from another repository (for copy)')
     .option('--from-password-file <file>', 'password of the --from-repo repository (or SNAP_FROM_PASSWORD)')
@@ -48,8 +60,7 @@ export function registerInit(program: Command, run: Run): void {
       const kdf = o.kdf ? parseKdf(o.kdf) : DEFAULT_KDF;
       let from;
       if (o.fromRepo) {
-        const fromPw = o.fromPasswordFile ? async () => readPasswordFile(o.fromPasswordFile!, '--from-password-file') : passwordSource({}, 'SNAP_FROM_PASSWORD', 'SNAP_FROM_PASSWORD_FILE');
-        const src = await ctx.openRepo(o.fromRepo, fromPw, passwordSupplied({ passwordFile: o.fromPasswordFile }, 'SNAP_FROM_PASSWORD', 'SNAP_FROM_PASSWORD_FILE'));
+        const src = await ctx.openRepo(o.fromRepo, passwordSource(FROM_PASSWORD, o.fromPasswordFile));
         from = { config: src.config, keys: src.crypt.keys };
         await src.close();
         if (o.encryption === 'none' && from.keys) throw new InvalidArgumentError('--from-repo: an encrypted repository cannot share its keys with an unencrypted one');
@@ -60,12 +71,12 @@ export function registerInit(program: Command, run: Run): void {
         const { RepositoryExistsError } = await import('../../errors.js');
         throw new RepositoryExistsError(backend.location);
       }
-      const password = encrypted ? await ctx.password()() : undefined;
+      const password = encrypted ? await ctx.password().read() : undefined;
       if (encrypted && isWeakKdf(kdf)) ctx.warn(`note: --kdf ${formatKdf(kdf)} is below the recommended cost (${formatKdf(DEFAULT_KDF)}); use it for tests only`);
       const config = await initRepository(backend, {
         encryption: encrypted ? 'aes-256-gcm' : 'none',
         compression,
-        chunker: { ...chunker, level: 1 },
+        chunker: { ...chunker, level: DEFAULT_CHUNKER_PARAMS.level },
         kdf,
         password,
         from,
@@ -76,7 +87,7 @@ export function registerInit(program: Command, run: Run): void {
         repository_id: config.id,
         location: backend.location,
         encryption: config.encryption,
-        compression: config.compression.codec === 'none' ? 'none' : `zstd:${config.compression.level}`,
+        compression: compressionText(config.compression),
         chunker: { min: config.chunker.min, avg: config.chunker.avg, max: config.chunker.max },
       };
       if (ctx.json) printJson(doc);

@@ -9,7 +9,7 @@ import { addRepositoryKey, changePassword, listKeys, removeRepositoryKey } from 
 import type { Repository } from '../../repository/repository.js';
 import type { CliContext } from '../context.js';
 import { localTime, printJson, table } from '../output.js';
-import { promptNoEcho, readPasswordFile } from '../password.js';
+import { NEW_PASSWORD, passwordSource } from '../password.js';
 import type { Run } from './index.js';
 
 interface NewKeyOptions {
@@ -17,22 +17,12 @@ interface NewKeyOptions {
   kdf?: string;
 }
 
-/** The new password: file, then SNAP_NEW_PASSWORD, then a terminal prompt (twice), else a clear error. */
-export async function newPassword(file: string | undefined): Promise<Buffer> {
-  let pw: Buffer;
-  if (file) pw = readPasswordFile(file, '--new-password-file');
-  else if (process.env.SNAP_NEW_PASSWORD !== undefined) pw = Buffer.from(process.env.SNAP_NEW_PASSWORD, 'utf8');
-  else if (process.stdin.isTTY && process.stderr.isTTY) {
-    pw = await promptNoEcho('enter new password: ');
-    const again = await promptNoEcho('enter new password again: ');
-    if (!pw.equals(again)) throw new InvalidArgumentError('the two new passwords do not match; nothing was changed');
-  } else {
-    throw new InvalidArgumentError('a new password is needed: pass --new-password-file or set SNAP_NEW_PASSWORD');
-  }
+/** The new password (--new-password-file, SNAP_NEW_PASSWORD, or a prompt asked twice); never empty. */
+async function newPassword(file: string | undefined): Promise<Buffer> {
+  const pw = await passwordSource(NEW_PASSWORD, file).read();
   if (pw.length === 0) throw new InvalidArgumentError('the new password is empty; nothing was changed');
   return pw;
 }
-
 
 /**
  * Open (asking for the current password), then ask for the new one, then lock: the prompts come in
@@ -51,6 +41,13 @@ async function withKeyChange<T>(ctx: CliContext, o: NewKeyOptions, fn: (repo: Re
   }
 }
 
+
+/** The options of the subcommands that make a new key (add, passwd). */
+function addNewKeyOptions(cmd: Command): Command {
+  return cmd
+    .option('--new-password-file <file>', 'read the new password from a file (or SNAP_NEW_PASSWORD)')
+    .option('--kdf <scrypt:N,r,p>', `key derivation cost of the new key (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`);
+}
 
 export function registerKey(program: Command, run: Run): void {
   const key = program.command('key').description('manage the passwords (key files) that open the repository');
@@ -71,11 +68,11 @@ export function registerKey(program: Command, run: Run): void {
       });
     }));
 
-  key
-    .command('add')
-    .description('add a password (a new key file wrapping the same keys)')
-    .option('--new-password-file <file>', 'read the new password from a file (or SNAP_NEW_PASSWORD)')
-    .option('--kdf <scrypt:N,r,p>', `key derivation cost of the new key (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`)
+  addNewKeyOptions(
+    key
+      .command('add')
+      .description('add a password (a new key file wrapping the same keys)'),
+  )
     .action(run(async (ctx: CliContext, opts: unknown) => {
       const id = await withKeyChange(ctx, opts as NewKeyOptions, (repo, pw, kdf) => addRepositoryKey(repo, pw, kdf));
       if (ctx.json) printJson({ ok: true, key_id: id });
@@ -92,11 +89,11 @@ export function registerKey(program: Command, run: Run): void {
       else ctx.say(`removed key ${removed.slice(0, 8)}`);
     }));
 
-  key
-    .command('passwd')
-    .description('change the password: add a key for the new one, then remove the key in use')
-    .option('--new-password-file <file>', 'read the new password from a file (or SNAP_NEW_PASSWORD)')
-    .option('--kdf <scrypt:N,r,p>', `key derivation cost of the new key (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`)
+  addNewKeyOptions(
+    key
+      .command('passwd')
+      .description('change the password: add a key for the new one, then remove the key in use'),
+  )
     .action(run(async (ctx: CliContext, opts: unknown) => {
       const r = await withKeyChange(ctx, opts as NewKeyOptions, (repo, pw, kdf) => changePassword(repo, pw, kdf));
       if (ctx.json) printJson({ ok: true, key_id: r.keyId });

@@ -1,21 +1,20 @@
 import type { Command } from 'commander';
 import { filterSnapshots } from '../../repository/selectSnapshot.js';
 import { localTime, printJson, size, table } from '../output.js';
+import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
-import { collect, type Run } from './index.js';
+import type { Run } from './index.js';
 
 export function registerList(program: Command, run: Run): void {
-  program
+  const cmd = program
     .command('list')
     .alias('snapshots')
-    .description('list snapshots, oldest first')
-    .option('--host <host>', 'only snapshots of this host (repeatable)', collect)
-    .option('--tag <tag>', 'only snapshots with this tag (repeatable; a,b = both)', collect)
-    .option('--path <path>', 'only snapshots including this path (repeatable)', collect)
+    .description('list snapshots, oldest first');
+  addSnapshotFilterOptions(cmd, 'list')
     .action(run(async (ctx: CliContext, opts: unknown) => {
-      const o = opts as { host?: string[]; tag?: string[]; path?: string[] };
+      const o = opts as SnapshotFilterCliOptions;
       await ctx.withRepo('shared', async (repo) => {
-        const snaps = await filterSnapshots(repo, { hosts: o.host, tags: o.tag, paths: o.path });
+        const snaps = await filterSnapshots(repo, snapshotFilter(o));
         if (ctx.json) {
           printJson(snaps.map((s) => ({
             id: s.id, short_id: s.id.slice(0, 8), time: s.time, hostname: s.hostname, username: s.username,

@@ -5,8 +5,9 @@ import { WalkBudget } from '../../restorer/walkBudget.js';
 import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
 import type { Repository } from '../../repository/repository.js';
 import { displayName, isUtf8, localTime, startJsonStream } from '../output.js';
+import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
-import { collect, type Run } from './index.js';
+import type { Run } from './index.js';
 
 const TYPE_NAMES: Record<EntryType, string> = {
   [EntryType.File]: 'file', [EntryType.Dir]: 'dir', [EntryType.Symlink]: 'symlink', [EntryType.Fifo]: 'fifo',
@@ -53,19 +54,17 @@ export async function* walkEntries(repo: Repository, dir: TreeEntry, prefix: Buf
 const LS_JSON_HOLD_BYTES = 1 << 20;
 
 export function registerLs(program: Command, run: Run): void {
-  program
+  const cmd = program
     .command('ls')
     .description('list the entries of a snapshot (or of <snapshot>:<path>)')
     .argument('<snapshot>', 'snapshot selector, optionally with :<path>')
-    .option('--recursive', 'list everything below, not just one level')
-    .option('--host <host>', 'narrow `latest` to this host', collect)
-    .option('--tag <tag>', 'narrow `latest` to this tag', collect)
-    .option('--path <path>', 'narrow `latest` to this path', collect)
+    .option('--recursive', 'list everything below, not just one level');
+  addSnapshotFilterOptions(cmd, 'latest')
     .action(run(async (ctx: CliContext, selector: unknown, opts: unknown) => {
-      const o = opts as { recursive?: boolean; host?: string[]; tag?: string[]; path?: string[] };
+      const o = opts as SnapshotFilterCliOptions & { recursive?: boolean };
       const { snapshot: sel, subpath } = splitSelector(selector as string);
       await ctx.withRepo('shared', async (repo) => {
-        const snap = await selectSnapshot(repo, sel, { hosts: o.host, tags: o.tag, paths: o.path });
+        const snap = await selectSnapshot(repo, sel, snapshotFilter(o));
         const start = await findEntry(repo, snap, subpath);
         const prefix = Buffer.from((subpath ?? '').replace(/\/+$/, ''));
         const items = start.type === EntryType.Dir ? walkEntries(repo, start, prefix, Boolean(o.recursive), WalkBudget.of(snap)) : single(start, prefix);

@@ -7,12 +7,13 @@ import { gatherReport } from '../../maintenance/report/gatherReport.js';
 import { renderReport } from '../../maintenance/report/renderReport.js';
 import { filterSnapshots } from '../../repository/selectSnapshot.js';
 import { printJson } from '../output.js';
+import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
 import { parsePrice } from './stats.js';
-import { collect, type Run } from './index.js';
+import type { Run } from './index.js';
 
 export function registerReport(program: Command, run: Run): void {
-  program
+  const cmd = program
     .command('report')
     .description(
       'write one self-contained HTML page (works offline) with charts of the repository over time: logical vs stored bytes, ' +
@@ -20,17 +21,15 @@ export function registerReport(program: Command, run: Run): void {
     )
     .option('--html <file>', 'the HTML file to write')
     .option('--price-per-gb-month <usd>', `storage price in USD per GB-month, GB = 2^30 bytes (default ${DEFAULT_PRICE_PER_GB_MONTH}, S3 Standard)`)
-    .option('--exact', 'recompute growth from the trees instead of the numbers create recorded (see stats --growth --exact)')
-    .option('--host <host>', 'only snapshots of this host (repeatable)', collect)
-    .option('--tag <tag>', 'only snapshots with this tag (repeatable; a,b = both)', collect)
-    .option('--path <path>', 'only snapshots including this path (repeatable)', collect)
+    .option('--exact', 'recompute growth from the trees instead of the numbers create recorded (see stats --growth --exact)');
+  addSnapshotFilterOptions(cmd, 'list')
     .action(run(async (ctx: CliContext, opts: unknown) => {
-      const o = opts as { html?: string; pricePerGbMonth?: string; exact?: boolean; host?: string[]; tag?: string[]; path?: string[] };
+      const o = opts as { html?: string; pricePerGbMonth?: string; exact?: boolean } & SnapshotFilterCliOptions;
       if (!o.html) throw new InvalidArgumentError('report: --html <file> is required');
       const price = parsePrice(o.pricePerGbMonth);
       const file = path.resolve(o.html);
       await ctx.withRepo('shared', async (repo) => {
-        const snaps = await filterSnapshots(repo, { hosts: o.host, tags: o.tag, paths: o.path });
+        const snaps = await filterSnapshots(repo, snapshotFilter(o));
         const view = ctx.progress('report');
         let data;
         try {

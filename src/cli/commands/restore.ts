@@ -3,6 +3,7 @@ import { restoreSnapshot, type OverwriteMode } from '../../restorer/restoreSnaps
 import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
 import { EXIT } from '../errorTable.js';
 import { printJson, size } from '../output.js';
+import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
 import { collect, type Run } from './index.js';
 
@@ -10,7 +11,7 @@ import { collect, type Run } from './index.js';
 const oneLine = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 export function registerRestore(program: Command, run: Run): void {
-  program
+  const cmd = program
     .command('restore')
     .description('rebuild a tree from a snapshot; every chunk is checked against its hash; files with damaged or missing data are listed and everything else is restored (exit 1)')
     .argument('<snapshot>', 'snapshot selector, optionally with :<path>')
@@ -23,18 +24,16 @@ export function registerRestore(program: Command, run: Run): void {
     .option('--no-owner', 'do not restore owners and groups (as root: files belong to root)')
     .option('--no-xattrs', 'do not restore extended attributes (ACLs and file capabilities included)')
     .option('--no-setuid', 'clear setuid/setgid bits of files and drop file capabilities (security.capability)')
-    .option('--no-special-files', 'do not create device nodes and FIFOs')
-    .option('--host <host>', 'narrow `latest` to this host', collect)
-    .option('--tag <tag>', 'narrow `latest` to this tag', collect)
-    .option('--path <path>', 'narrow `latest` to this path', collect)
+    .option('--no-special-files', 'do not create device nodes and FIFOs');
+  addSnapshotFilterOptions(cmd, 'latest')
     .action(run(async (ctx: CliContext, selector: unknown, target: unknown, opts: unknown) => {
       const o = opts as {
-        include?: string[]; exclude?: string[]; overwrite: string; delete?: boolean; verify?: boolean; host?: string[]; tag?: string[]; path?: string[];
+        include?: string[]; exclude?: string[]; overwrite: string; delete?: boolean; verify?: boolean;
         owner: boolean; xattrs: boolean; setuid: boolean; specialFiles: boolean;
-      };
+      } & SnapshotFilterCliOptions;
       const { snapshot: sel, subpath } = splitSelector(selector as string);
       return ctx.withRepo('shared', async (repo) => {
-        const snap = await selectSnapshot(repo, sel, { hosts: o.host, tags: o.tag, paths: o.path });
+        const snap = await selectSnapshot(repo, sel, snapshotFilter(o));
         await repo.logAccess('restore', snap.id);
         const total = Number((snap.summary as Record<string, number> | null)?.total_bytes ?? 0);
         const view = ctx.progress('restore');

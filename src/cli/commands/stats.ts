@@ -1,26 +1,21 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
-import { filterSnapshots, selectSnapshot, type SnapshotFilter } from '../../repository/selectSnapshot.js';
-import type { Repository } from '../../repository/repository.js';
-import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { DEFAULT_PRICE_PER_GB_MONTH, formatRatio, formatUsd } from '../../maintenance/stats/cost.js';
 import { growth } from '../../maintenance/stats/growth.js';
 import { repositoryStats } from '../../maintenance/stats/repositoryStats.js';
 import { localTime, printJson, size, table } from '../output.js';
+import { addSnapshotFilterOptions, chooseSnapshots, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
-import { collect, type Run } from './index.js';
+import type { Run } from './index.js';
 
-interface StatsCliOptions {
+interface StatsCliOptions extends SnapshotFilterCliOptions {
   pricePerGbMonth?: string;
   growth?: boolean;
   exact?: boolean;
-  host?: string[];
-  tag?: string[];
-  path?: string[];
 }
 
 export function registerStats(program: Command, run: Run): void {
-  program
+  const cmd = program
     .command('stats')
     .description('logical and stored size, deduplication and compression ratios, chunk count and monthly storage cost')
     .argument('[snapshots...]', 'snapshots to count (default: all)')
@@ -30,10 +25,8 @@ export function registerStats(program: Command, run: Run): void {
       '--exact',
       'with --growth: recompute the rows from the trees (each chunk charged to the oldest snapshot that uses it now) instead of ' +
         'the numbers create recorded; use it after forget/prune, where the recorded running total understates',
-    )
-    .option('--host <host>', 'only snapshots of this host (repeatable)', collect)
-    .option('--tag <tag>', 'only snapshots with this tag (repeatable; a,b = both)', collect)
-    .option('--path <path>', 'only snapshots including this path (repeatable)', collect)
+    );
+  addSnapshotFilterOptions(cmd, 'list')
     .action(run(async (ctx: CliContext, selectors: unknown, opts: unknown) => statsCommand(ctx, selectors as string[], opts as StatsCliOptions)));
 }
 
@@ -44,22 +37,11 @@ export function parsePrice(s: string | undefined): number {
   return n;
 }
 
-/** The chosen snapshots, oldest first, each once (all matching the filter when none are named). */
-export async function chooseSnapshots(repo: Repository, selectors: string[], filter: SnapshotFilter): Promise<Snapshot[]> {
-  if (selectors.length === 0) return filterSnapshots(repo, filter);
-  const byId = new Map<string, Snapshot>();
-  for (const sel of selectors) {
-    const s = await selectSnapshot(repo, sel, filter);
-    byId.set(s.id, s);
-  }
-  return [...byId.values()].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
-}
-
 async function statsCommand(ctx: CliContext, selectors: string[], o: StatsCliOptions): Promise<void> {
   const price = parsePrice(o.pricePerGbMonth);
   if (o.exact && !o.growth) throw new InvalidArgumentError('stats: --exact goes with --growth');
   await ctx.withRepo('shared', async (repo) => {
-    const snaps = await chooseSnapshots(repo, selectors, { hosts: o.host, tags: o.tag, paths: o.path });
+    const snaps = await chooseSnapshots(repo, selectors, snapshotFilter(o));
     const view = ctx.progress('stats');
     const progress = (p: { entries: number; logicalBytes: number; current: string }) =>
       view.update({ files: p.entries, unit: 'entries', bytes: p.logicalBytes, current: p.current });

@@ -3,26 +3,25 @@ import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.j
 import { verifyDir } from '../../restorer/verifyDir.js';
 import { EXIT } from '../errorTable.js';
 import { printJson, table } from '../output.js';
+import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
-import { collect, type Run } from './index.js';
+import type { Run } from './index.js';
 
 export function registerVerify(program: Command, run: Run): void {
-  program
+  const cmd = program
     .command('verify')
     .description(
       'compare a directory on disk with a snapshot: content by hash, and type, size, mode, mtime (to the µs), symlink target, ' +
         'owner (when root); lists every difference (missing, extra, content, size, type, mode, mtime, link, owner) and exits 1 if any',
     )
     .argument('<snapshot>', "snapshot selector, optionally with :<path> (default path: the snapshot's one backed-up path, else /)")
-    .argument('<dir>', 'the directory to compare')
-    .option('--host <host>', 'narrow `latest` to this host', collect)
-    .option('--tag <tag>', 'narrow `latest` to this tag', collect)
-    .option('--path <path>', 'narrow `latest` to this path', collect)
+    .argument('<dir>', 'the directory to compare');
+  addSnapshotFilterOptions(cmd, 'latest')
     .action(run(async (ctx: CliContext, selector: unknown, dir: unknown, opts: unknown) => {
-      const o = opts as { host?: string[]; tag?: string[]; path?: string[] };
+      const o = opts as SnapshotFilterCliOptions;
       const { snapshot: sel, subpath } = splitSelector(selector as string);
       return ctx.withRepo('shared', async (repo) => {
-        const snap = await selectSnapshot(repo, sel, { hosts: o.host, tags: o.tag, paths: o.path });
+        const snap = await selectSnapshot(repo, sel, snapshotFilter(o));
         const view = ctx.progress('verify');
         let result;
         try {

@@ -22,7 +22,7 @@ export interface IndexedLocation extends BlobLocation {
   type: BlobType;
 }
 
-export interface PackSummary {
+export interface IndexedPack {
   /** Distinct blobs the index files place in this pack. */
   count: number;
   /** Where the last indexed blob ends. */
@@ -32,7 +32,7 @@ export interface PackSummary {
 }
 
 export class IndexTruth {
-  readonly packs = new Map<string, PackSummary>();
+  readonly packs = new Map<string, IndexedPack>();
   files = 0;
   entries = 0;
 

@@ -8,7 +8,7 @@
 // memory at once.
 
 import { IntegrityError, InterruptedError } from '../../errors.js';
-import type { BlobId } from '../../ids.js';
+import { ID_BYTES, type BlobId } from '../../ids.js';
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { decodeChunkListBlob, decodeTreeNode, NodeKind, type TreeEntry } from '../../tree/index.js';
@@ -17,13 +17,13 @@ import { IdSetBuilder, type SortedIds } from './idSet.js';
 /** Tree blobs loaded at once: enough to overlap reads, decryption and decompression. */
 const WALK_CONCURRENCY = 8;
 
-export interface WalkProgress {
+export interface UsedBlobsProgress {
   trees: number;
   dataIds: number;
 }
 
 export interface UsedBlobsOptions {
-  onProgress?: (p: WalkProgress) => void;
+  onProgress?: (p: UsedBlobsProgress) => void;
   signal?: AbortSignal;
 }
 
@@ -31,11 +31,11 @@ export interface UsedBlobsOptions {
 export async function collectUsedBlobs(repo: Repository, snapshots: readonly Snapshot[], opts: UsedBlobsOptions = {}): Promise<SortedIds> {
   const used = new IdSetBuilder();
   const queue: BlobId[] = [];
-  const progress: WalkProgress = { trees: 0, dataIds: 0 };
+  const progress: UsedBlobsProgress = { trees: 0, dataIds: 0 };
 
   for (const s of snapshots) {
     const root = Buffer.from(s.tree, 'hex') as BlobId;
-    if (root.length !== 32) throw new IntegrityError(`snapshot ${s.id} names an invalid tree id '${s.tree}'`, { object: `snapshots/${s.id}` });
+    if (root.length !== ID_BYTES) throw new IntegrityError(`snapshot ${s.id} names an invalid tree id '${s.tree}'`, { object: `snapshots/${s.id}` });
     if (used.add(root)) queue.push(root);
   }
 

@@ -3,17 +3,17 @@
 // and, when running as root (only root can restore owners), uid and gid (mapped by name like restore).
 
 import type { BigIntStats } from 'node:fs';
-import { EntryType, UserGroupNames, type TreeEntry } from '../../tree/index.js';
+import { EntryType, MODE_BITS, UserGroupNames, type TreeEntry } from '../../tree/index.js';
 import type { VerifyDifference } from './types.js';
 
-const PERMISSION_BITS = 0o7777n;
+const MODE_BITS_N = BigInt(MODE_BITS);
 
 let names: UserGroupNames | undefined;
 
 export function compareMetadata(e: TreeEntry, st: BigIntStats, path: string, owner: boolean): VerifyDifference[] {
   const out: VerifyDifference[] = [];
   if (e.type !== EntryType.Symlink) {
-    const disk = Number(st.mode & PERMISSION_BITS);
+    const disk = Number(st.mode & MODE_BITS_N);
     if (disk !== e.mode) out.push({ path, kind: 'mode', detail: `snapshot ${octal(e.mode)}, disk ${octal(disk)}` });
   }
   const wantUs = floorDiv(e.mtimeNs, 1000n);
