@@ -125,7 +125,9 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
       operation: 'prune',
       snapshot_ids: forget?.remove.map((r) => r.id) ?? [],
       bytes_added: 0,
-      bytes_freed: outcome.bytesFreed + leftovers.bytes,
+      // Two-phase: a repack writes now and frees a prune later, so this run alone may free less than
+      // it wrote; the log records what it freed, never a negative count (auditLog validates it).
+      bytes_freed: Math.max(0, outcome.bytesFreed + leftovers.bytes),
     });
   }
   return {
