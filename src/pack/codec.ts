@@ -134,6 +134,22 @@ export function boundedZstdFrame(frame: Buffer, rawLength: number): Buffer {
   return Buffer.concat([header, frame.subarray(headerEnd)]);
 }
 
+/**
+ * One zstd frame to exactly `rawLength` bytes. The binding's own failures (a frame that says more
+ * than the bound, damaged blocks) are damage of that blob: an IntegrityError, never a bare Error.
+ */
+async function zstdDecode(frame: Buffer, rawLength: number): Promise<Buffer> {
+  let out: Buffer;
+  try {
+    out = await bindings().decompress(boundedZstdFrame(frame, rawLength));
+  } catch (e) {
+    if (e instanceof IntegrityError) throw e;
+    throw new IntegrityError(`blob does not decompress to the expected ${rawLength} bytes (zstd: ${(e as Error).message})`);
+  }
+  if (out.length !== rawLength) throw new IntegrityError(`blob decompressed to ${out.length} bytes, expected ${rawLength}`);
+  return out;
+}
+
 /** Decode a stored blob; never yields or allocates more than `rawLength` (recorded in the index) bytes. */
 export async function decodeBlob(codec: Codec, bytes: Buffer, rawLength: number): Promise<Buffer> {
   if (!Number.isSafeInteger(rawLength) || rawLength < 0 || rawLength > MAX_BLOB_RAW_BYTES) {
@@ -144,16 +160,12 @@ export async function decodeBlob(codec: Codec, bytes: Buffer, rawLength: number)
     return bytes;
   }
   if (codec === Codec.Zstd) {
-    const out = await bindings().decompress(boundedZstdFrame(bytes, rawLength));
-    if (out.length !== rawLength) throw new IntegrityError(`blob decompressed to ${out.length} bytes, expected ${rawLength}`);
-    return out;
+    return zstdDecode(bytes, rawLength);
   }
   if (codec === Codec.ZstdShuffle4) {
     const order = bytes.length > 0 ? decodeLaneOrder(bytes[0]!) : undefined;
     if (!order) throw new IntegrityError('shuffled blob has no valid lane order');
-    const out = await bindings().decompress(boundedZstdFrame(bytes.subarray(1), rawLength));
-    if (out.length !== rawLength) throw new IntegrityError(`blob decompressed to ${out.length} bytes, expected ${rawLength}`);
-    return unshuffleWords(out, order);
+    return unshuffleWords(await zstdDecode(bytes.subarray(1), rawLength), order);
   }
   throw new IntegrityError(`unknown blob codec ${codec as number}`);
 }

@@ -40,6 +40,11 @@ describe('a blob named by two index files', () => {
       const env = { SNAP_REPO: copy, SNAP_CACHE_DIR: sb.path(`cache-${victim.slice(0, 8)}`) };
       sb.ok(['ls', 'latest'], { env }); // the cache applies both files
       unlinkSync(path.join(copy, 'index', victim));
+      // What another host's prune does besides removing the file: it logs itself (else this client
+      // rightly reports the vanished index file as a rollback, docs/operations-audit.md).
+      const pruner = await openRepository({ location: copy, password: async () => Buffer.from('pw'), cacheDir: sb.path(`pruner-${victim.slice(0, 8)}`) });
+      await pruner.log({ operation: 'prune', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
+      await pruner.close();
       const target = sb.path(`restore-${victim.slice(0, 8)}`);
       const r = sb.run(['restore', 'latest', target, '--json'], { env });
       expect(r.stderr).toBe('');
