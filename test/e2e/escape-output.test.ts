@@ -4,9 +4,10 @@
 // exact strings (JSON itself escapes them).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { blake3 } from '@napi-rs/blake-hash';
+import { objectName } from '../../src/crypto/index.js';
 import { Sandbox } from './helpers.js';
 
 const ESC = '\x1b';
@@ -82,7 +83,11 @@ describe('key list escapes the unauthenticated key-file header', () => {
     const dir = path.join(sb.repo, 'keys');
     const file = path.join(dir, readdirSync(dir)[0]!);
     const key = JSON.parse(readFileSync(file, 'utf8'));
-    writeFileSync(file, JSON.stringify({ ...key, username: USER, hostname: HOST }));
+    // A key file is named by the hash of its bytes (forged ones under an old name are ignored), so
+    // the edited header goes under its own name, as an attacker with write access would put it.
+    const edited = Buffer.from(JSON.stringify({ ...key, username: USER, hostname: HOST }));
+    unlinkSync(file);
+    writeFileSync(path.join(dir, objectName(edited)), edited);
     const r = sb.run(['key', 'list']);
     expect(r.code).toBe(0);
     expectClean(r.stdout + r.stderr);
