@@ -135,7 +135,7 @@ export async function buildBase(root: string, encrypted: boolean): Promise<BaseR
   if (treePacks.length === 0 || dataPacks.length === 0) throw new Error('fuzz base: could not tell data packs from tree packs');
 
   const lock = await captureLock(b, repo, cache);
-  const cacheId = readdirSync(cache).find((n) => /^[0-9a-f]{64}$/.test(n));
+  const cacheId = readdirSync(cache).find((n) => /^[0-9a-f]{64}-[0-9a-f]{16}$/.test(n));
   if (!cacheId) throw new Error(`fuzz base: no cache folder in ${cache}`);
   return {
     encrypted, root, repo, cache, copyTarget, src, snapshots, manifest: hashTree(src),

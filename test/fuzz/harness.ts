@@ -2,7 +2,8 @@
 // copies of the base repositories, judged, counted. A case is fully named by its spec string
 // `enc|plain:<kind>:<mutation>:<command>:<json 0|1>:<case seed>`, which is what --replay takes.
 
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { cacheFolderName } from '../../src/repository/repository.js';
 import path from 'node:path';
 import { buildBase, env, type BaseRepo } from './baseRepos.js';
 import { CHEAP, COMMANDS, argsFor, judge, runCli, type Command, type Handling } from './commands.js';
@@ -104,6 +105,10 @@ async function runCase(c: FuzzCase, bases: Map<boolean, BaseRepo>, scratch: stri
     cpSync(base.cache, cache, { recursive: true });
     if (c.command === 'copy') cpSync(base.copyTarget, path.join(caseDir, 'copy-target'), { recursive: true });
     const mutation = applyMutation(c.kind, c.mutation, base, caseDir, rng(c.seed));
+    // The cache folder is bound to the repository's location (repository.ts): the copy's cache, and
+    // its mutated files, must sit where a client of the copy looks for them.
+    const copied = path.join(cache, base.cacheId);
+    if (existsSync(copied)) renameSync(copied, path.join(cache, cacheFolderName(base.cacheId.slice(0, REPO_ID_HEX), repo)));
     const args = argsFor(c.command, base, caseDir, c.json);
     const run = await runCli(args, env(base, repo, cache), caseDir, timeoutMs);
     const v = judge(c.command, c.json, run, base, caseDir);
@@ -120,6 +125,9 @@ export async function buildBases(scratch: string): Promise<Map<boolean, BaseRepo
   const [enc, plain] = await Promise.all([buildBase(path.join(scratch, 'base-enc'), true), buildBase(path.join(scratch, 'base-plain'), false)]);
   return new Map([[true, enc], [false, plain]]);
 }
+
+/** A repository id in hex: the start of a cache folder's name (`<id>-<location hash>`). */
+const REPO_ID_HEX = 64;
 
 /** Run the cases `parallel` at a time; `log` gets one line per failing case as it happens. */
 export async function runCases(cases: FuzzCase[], bases: Map<boolean, BaseRepo>, scratch: string, opts: { seed: number; parallel?: number; timeoutMs?: number; log?: (s: string) => void; verbose?: (s: string) => void; messages?: boolean }): Promise<FuzzReport> {
