@@ -7,6 +7,12 @@
 //
 //   node bench/prune-scale.mjs [--files 16] [--file-mb 40] [--nights 6] [--keep 3] [--no-restic]
 //                              [--no-default-chunks] [--workdir DIR] [--keep-workdir] [--setup-only]
+//                              [--prune-only] [--two-phase] [--snap CHECKOUT]
+//
+// To compare two builds on one data set: `--setup-only --workdir DIR`, copy DIR once per build
+// (prune changes it), then `--prune-only --workdir COPY --snap CHECKOUT` for each. `--two-phase`
+// only leaves `--instant-delete` out, so a checkout older than that flag runs with it (its plain
+// prune was the exclusive one).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +23,6 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SNAP = path.join(ROOT, 'bin', 'snap.js');
 const MiB = 1 << 20;
 
 const { values: opt } = parseArgs({
@@ -32,8 +37,16 @@ const { values: opt } = parseArgs({
     'keep-workdir': { type: 'boolean', default: false },
     /** Build the repositories and forget, but do not prune (to study one prune by hand). */
     'setup-only': { type: 'boolean', default: false },
+    /** Prune a --workdir that --setup-only built (same --files/--nights/... options), nothing else. */
+    'prune-only': { type: 'boolean', default: false },
+    /** Run the default two-phase prune instead of `prune --instant-delete`. */
+    'two-phase': { type: 'boolean', default: false },
+    /** The snap checkout (built) whose bin/snap.js runs; default this one. */
+    snap: { type: 'string' },
   },
 });
+const SNAP = path.join(opt.snap ? path.resolve(opt.snap) : ROOT, 'bin', 'snap.js');
+if (opt['prune-only'] && (!opt.workdir || opt['setup-only'])) throw new Error('--prune-only needs --workdir (a --setup-only work dir) and not --setup-only');
 const FILES = Number(opt.files);
 const FILE_BYTES = Number(opt['file-mb']) * MiB;
 const NIGHTS = Number(opt.nights);
@@ -85,12 +98,15 @@ function runMeasured(cmd, args, env) {
       clearInterval(timer);
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
       const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(stderr);
+      const cpu = ['User', 'System'].map((k) => Number(new RegExp(`${k} time \\(seconds\\): ([\\d.]+)`).exec(stderr)?.[1]));
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
       resolve({
         stdout,
         stderr,
         wallS: wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN,
         rssKb: rss ? Number(rss[1]) : NaN,
+        /** user + system CPU seconds: on a loaded machine it varies less than the wall time. */
+        cpuS: cpu[0] + cpu[1],
         anonKb,
       });
     });
@@ -143,7 +159,7 @@ function snapTool(name, chunkSize) {
     blobs: () => JSON.parse(snap(['stats', '--json']).stdout).chunks,
     forget: () => snap(['forget', '--keep-last', String(KEEP), '--group-by', 'host', '--json']),
     // --instant-delete: restic's prune deletes at once too, so the figures compare.
-    prune: () => runMeasured(process.execPath, [SNAP, 'prune', '--instant-delete', '--json'], env),
+    prune: () => runMeasured(process.execPath, [SNAP, 'prune', ...(opt['two-phase'] ? [] : ['--instant-delete']), '--json'], env),
     dataDir: path.join(repo, 'data'),
     repo,
   };
@@ -175,10 +191,10 @@ if (!opt['no-restic']) {
   tools.push(resticTool());
 }
 
-log(`work dir ${work}; ${FILES} files of ${opt['file-mb']} MiB, ${NIGHTS} nights, keep ${KEEP}`);
-for (const t of tools) t.init();
+log(`work dir ${work}; ${FILES} files of ${opt['file-mb']} MiB, ${NIGHTS} nights, keep ${KEEP}; snap ${SNAP}`);
+if (!opt['prune-only']) for (const t of tools) t.init();
 const backupS = Object.fromEntries(tools.map((t) => [t.name, 0]));
-for (let night = 0; night < NIGHTS; night++) {
+for (let night = 0; night < (opt['prune-only'] ? 0 : NIGHTS); night++) {
   if (night === 0) night0();
   else changeNight();
   for (const t of tools) {
@@ -189,40 +205,52 @@ for (let night = 0; night < NIGHTS; night++) {
   log(`night ${night}: backed up ${fs.readdirSync(src).length} files`);
 }
 
+/** The blob count before forget, kept in the work dir for a later --prune-only run. */
+const blobsFile = (t) => path.join(work, `${t.name}-blobs.txt`);
 if (opt['setup-only']) {
-  for (const t of tools) t.forget();
+  for (const t of tools) {
+    fs.writeFileSync(blobsFile(t), String(t.blobs()));
+    t.forget();
+  }
   log(`set up in ${work}; not pruned`);
   process.exit(0);
 }
 
 const rows = [];
 for (const t of tools) {
-  const blobs = t.blobs();
-  t.forget();
+  // stats also brings the cache in step (a cache of an older build's layout is rebuilt here), so
+  // the prune is timed on a warm cache as in a full run. After forget it counts only the blobs the
+  // kept snapshots use, so a --prune-only run takes the count --setup-only saved.
+  const counted = t.blobs();
+  const blobs = opt['prune-only'] ? (fs.existsSync(blobsFile(t)) ? Number(fs.readFileSync(blobsFile(t), 'utf8')) : counted) : counted;
+  if (!opt['prune-only']) t.forget();
   const before = du(t.dataDir);
   const packsBefore = packNames(t.dataDir);
-  log(`${t.name}: ${blobs} blobs, ${(before / MiB).toFixed(0)} MiB of packs; pruning`);
+  log(`${t.name}: ${blobs} blobs, ${(before / MiB).toFixed(0)} MiB of packs; pruning (load average ${os.loadavg()[0].toFixed(2)})`);
   const p = await t.prune();
+  const { packs: _packs, ...summary } = JSON.parse(p.stdout);
+  log(`${t.name}: ${JSON.stringify(summary)}`);
   const after = du(t.dataDir);
   const packsAfter = packNames(t.dataDir);
   p.removed = [...packsBefore].filter((n) => !packsAfter.has(n)).length;
   p.added = [...packsAfter].filter((n) => !packsBefore.has(n)).length;
   p.packs = `${packsBefore.size} → ${packsAfter.size}`;
   rows.push({ t, blobs, before, after, p });
-  log(`${t.name}: prune ${p.wallS.toFixed(1)} s, peak RSS ${(p.rssKb / 1024).toFixed(0)} MiB (anonymous ${(p.anonKb / 1024).toFixed(0)} MiB)`);
+  log(`${t.name}: prune ${p.wallS.toFixed(1)} s (CPU ${p.cpuS.toFixed(1)} s), peak RSS ${(p.rssKb / 1024).toFixed(0)} MiB (anonymous ${(p.anonKb / 1024).toFixed(0)} MiB); load average ${os.loadavg()[0].toFixed(2)}`);
 }
 
 const mib = (n) => `${(n / MiB).toFixed(0)} MiB`;
 const lines = [
-  `Prune after forgetting ${NIGHTS - KEEP} of ${NIGHTS} nightly snapshots (${FILES} files × ${opt['file-mb']} MiB of random data; ` +
+  `\`snap prune${opt['two-phase'] ? '' : ' --instant-delete'}\` after forgetting ${NIGHTS - KEEP} of ${NIGHTS} nightly snapshots (${FILES} files × ${opt['file-mb']} MiB of random data; ` +
     `each night ${REWRITES_PER_FILE} MiB rewritten in every file and ${REPLACED_PER_NIGHT} files replaced). ` +
-    `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}; unencrypted snap repositories.`,
+    `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}; unencrypted snap repositories; ` +
+    `load average ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} after the last prune.`,
   '',
-  '| tool | chunk sizes (min, avg, max) | blobs | pack bytes before | after | freed | pack files | removed / new | prune wall time | prune peak RSS | of it anonymous | backups (all nights) |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| tool | chunk sizes (min, avg, max) | blobs | pack bytes before | after | freed | pack files | removed / new | prune wall time | of it CPU (user + sys) | prune peak RSS | of it anonymous | backups (all nights) |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map(({ t, blobs, before, after, p }) =>
     `| ${t.name} | ${t.chunks} | ${blobs.toLocaleString('en')} | ${mib(before)} | ${mib(after)} | ${mib(before - after)} | ${p.packs} | ${p.removed} / ${p.added} | ` +
-      `${p.wallS.toFixed(1)} s | ${(p.rssKb / 1024).toFixed(0)} MiB | ${(p.anonKb / 1024).toFixed(0)} MiB | ${backupS[t.name].toFixed(0)} s |`,
+      `${p.wallS.toFixed(1)} s | ${p.cpuS.toFixed(1)} s | ${(p.rssKb / 1024).toFixed(0)} MiB | ${(p.anonKb / 1024).toFixed(0)} MiB | ${opt['prune-only'] ? '—' : `${backupS[t.name].toFixed(0)} s`} |`,
   ),
 ];
 process.stdout.write(lines.join('\n') + '\n');
