@@ -8,7 +8,8 @@
 //     for stale, or a backup that ran past the grace period), or
 //   - a pack it refers to is condemned and its grace period ends within COMMIT_MARGIN: the backup
 //     ran (nearly) longer than the grace period, the one thing two-phase prune requires it not to.
-// and asks that the lock is still held (the hook below). Refusing writes no snapshot record; the
+// and asks that the lock is still held (the hook below). create runs the check twice: before it writes
+// the record, and again after (a create held up in between withdraws its record). Refusing writes no snapshot record; the
 // packs uploaded so far stay indexed (the next run reuses them unless a prune removed them first).
 
 import { CommitRefusedError } from '../errors.js';
