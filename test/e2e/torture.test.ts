@@ -30,6 +30,8 @@ import { BIN, diffTrees, Sandbox, snapshotTree, type TreeFact } from './helpers.
 const RUN_MS = 60_000;
 const HOSTS = 4;
 const KILL_EVERY_MS = 3500;
+/** Short, so deletions happen during the run; above the 2 s minimum commit margin. */
+const GRACE_S = 5;
 const LOCK_REFRESH = '1s';
 const LOCK_STALE_MS = 4000;
 /** A suspension longer than the stale time, so the stopped create's lock is judged stale meanwhile. */
@@ -55,7 +57,7 @@ const skew = skewEnv();
 interface Saved { id: string; host: number; tree: Map<string, TreeFact> }
 interface Counters {
   creates: number; saved: number; refused: number; lockLost: number; prunes: number; skewedPrunes: number; instant: number;
-  kills: number; stops: number; staleFailed: number; staleSaved: number; rollbackWarnings: number;
+  kills: number; stops: number; staleFailed: number; staleSaved: number; rollbackWarnings: number; pruneStopped: number;
 }
 interface Outcome { code: number | null; signal: string | null; out: string; err: string }
 
@@ -107,7 +109,7 @@ for (const backend of backends()) {
       const live = new Set<ChildProcess>();
       const stopped = new Set<ChildProcess>();
       const saved: Saved[] = [];
-      const n: Counters = { creates: 0, saved: 0, refused: 0, lockLost: 0, prunes: 0, skewedPrunes: 0, instant: 0, kills: 0, stops: 0, staleFailed: 0, staleSaved: 0, rollbackWarnings: 0 };
+      const n: Counters = { creates: 0, saved: 0, refused: 0, lockLost: 0, prunes: 0, skewedPrunes: 0, instant: 0, kills: 0, stops: 0, staleFailed: 0, staleSaved: 0, rollbackWarnings: 0, pruneStopped: 0 };
       const unexpected: string[] = [];
       const deadline = Date.now() + RUN_MS;
 
@@ -129,7 +131,10 @@ for (const backend of backends()) {
           onSpawn?.(child);
         });
 
-      /** SIGSTOP a create a moment after it started (past its lock, mostly) for longer than the stale time. */
+      // How long host2's creates take when left alone: a suspension lands inside the locked part of a
+      // create (after start-up, before the end) rather than before it took its lock.
+      let typicalCreateMs = 800;
+      /** SIGSTOP a create partway through (holding its lock, mostly) for longer than the stale time. */
       const suspend = (c: ChildProcess, marked: Set<ChildProcess>): void => {
         setTimeout(() => {
           if (!live.has(c) || Date.now() >= deadline) return;
@@ -141,7 +146,7 @@ for (const backend of backends()) {
             stopped.delete(c);
             c.kill('SIGCONT');
           }, STOP_MS);
-        }, 150 + Math.random() * 600);
+        }, typicalCreateMs * (0.4 + Math.random() * 0.5));
       };
 
       const hostLoop = async (h: number): Promise<void> => {
@@ -154,7 +159,9 @@ for (const backend of backends()) {
           n.creates++;
           const suspended = new Set<ChildProcess>();
           const onSpawn = h === 2 && round % 2 === 1 ? (c: ChildProcess) => suspend(c, suspended) : undefined;
+          const began = Date.now();
           const r = await run(['create', dirs[h]!, '--host', `host${h}`, '--json'], env, wrap, onSpawn);
+          if (h === 2 && !onSpawn && r.code === 0) typicalCreateMs = (typicalCreateMs + Date.now() - began) / 2;
           const stale = suspended.size > 0 && !wasKilled(r);
           if (r.code === 0) {
             n.saved++;
@@ -173,13 +180,16 @@ for (const backend of backends()) {
         for (let i = 0; Date.now() < deadline; i++) {
           const instant = i % 3 === 2;
           const skewed = !instant && i % 2 === 1 && skew !== undefined;
-          const args = instant ? ['prune', '--instant-delete', '--keep-last', '2', '--json'] : ['prune', '--grace', '3s', '--keep-last', '2', '--json'];
+          const args = instant ? ['prune', '--instant-delete', '--keep-last', '2', '--json'] : ['prune', '--grace', `${GRACE_S}s`, '--keep-last', '2', '--json'];
           const r = await run(args, skewed ? { ...env, ...skew } : env);
           if (r.code === 0) {
             if (instant) n.instant++;
             else if (skewed) n.skewedPrunes++;
             else n.prunes++;
           } else if (oneLine(r) && /lock .* (could not be refreshed in time|was removed)/.test(r.err)) n.lockLost++;
+          // A record a create stores and then takes back (its commit check failed after the write)
+          // may name data already gone: a prune listing it then stops before deleting anything.
+          else if (oneLine(r) && /is not in the index \(missing data\)/.test(r.err)) n.pruneStopped++;
           else if (!wasKilled(r) && r.code !== 11) unexpected.push(`${args.join(' ')}${skewed ? ' (skewed)' : ''}: exit ${r.code} ${r.signal}: ${r.err.trim()}`);
           await sleep(300);
         }
@@ -201,7 +211,7 @@ for (const backend of backends()) {
       await Promise.all([...dirs.map((_, h) => hostLoop(h)), maintenanceLoop(), chaos()]);
       console.log(
         `torture (${backend.name}): ${n.creates} creates (${n.saved} saved, ${n.refused} refused at the commit point, ${n.lockLost} lost their lock), ` +
-          `${n.prunes + n.skewedPrunes} two-phase prunes (${n.skewedPrunes} on the skewed clock), ${n.instant} instant prunes, ` +
+          `${n.prunes + n.skewedPrunes} two-phase prunes (${n.skewedPrunes} on the skewed clock), ${n.instant} instant prunes, ${n.pruneStopped} prunes stopped by a withdrawn record, ` +
           `${n.kills} SIGKILLs, ${n.stops} SIGSTOPs past the stale time (${n.staleFailed} failed cleanly, ${n.staleSaved} saved); ` +
           `skewed host (${SKEW}): ${skew ? 'yes' : 'no (libfaketime unavailable)'}; PID namespace host: ${canUnshare ? 'yes' : 'no (unshare unavailable)'}; ` +
           `${n.rollbackWarnings} rollback warnings (false: index files a prune removed, judged by log names, i.e. writers' clocks)`,
