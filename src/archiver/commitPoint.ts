@@ -8,7 +8,8 @@
 //     for stale, or a backup that ran past the grace period), or
 //   - a pack it refers to is condemned and its grace period ends within COMMIT_MARGIN: the backup
 //     ran (nearly) longer than the grace period, the one thing two-phase prune requires it not to.
-// and asks that the lock is still held (the hook below). Refusing writes no snapshot record; the
+// and asks that the lock is still held (the hook below). create runs the check twice: before it writes
+// the record, and again after (a create held up in between withdraws its record). Refusing writes no snapshot record; the
 // packs uploaded so far stay indexed (the next run reuses them unless a prune removed them first).
 
 import { CommitRefusedError } from '../errors.js';
@@ -18,6 +19,8 @@ import { loadMarks, storageNow } from '../maintenance/prune/condemned.js';
 
 /** Time left before a mark's grace period ends that still allows the record to be written. */
 const COMMIT_MARGIN_MS = 10 * 60_000;
+/** At least this margin whatever the grace: storage times may have whole-second resolution (S3 LastModified). */
+const MIN_COMMIT_MARGIN_MS = 2000;
 const PACK_NAME = /^data\/[0-9a-f]{2}\/([0-9a-f]{64})$/;
 
 export interface CommitPointOptions {
@@ -49,7 +52,7 @@ export async function checkCommitPoint(repo: Repository, saver: BlobSaver, opts:
   const condemned = [...packs].map((p) => marks.byPack.get(p)).filter((m) => m !== undefined);
   if (condemned.length === 0) return;
   const now = await storageNow(repo.backend);
-  const late = condemned.filter((m) => now + Math.min(COMMIT_MARGIN_MS, m.graceMs / 10) >= m.markedAt + m.graceMs);
+  const late = condemned.filter((m) => now + Math.max(MIN_COMMIT_MARGIN_MS, Math.min(COMMIT_MARGIN_MS, m.graceMs / 10)) >= m.markedAt + m.graceMs);
   if (late.length > 0) {
     const m = late[0]!;
     throw new CommitRefusedError(

@@ -125,6 +125,7 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
   if (opts.dryRun) return { ...summary, dry_run: true };
   await pausePoint('create-commit');
   await checkCommitPoint(repo, saver, { checkLock: opts.checkLock });
+  await pausePoint('create-record');
   const id: SnapshotId = await repo.saveSnapshot({
     version: SNAPSHOT_FORMAT_VERSION,
     time,
@@ -139,6 +140,15 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
     original: null,
     summary: { ...summary, snapshot_id: null, tree_bytes_added: saver.stats.treeBytesAdded, tree_bytes_stored: saver.stats.treeBytesStored },
   });
+  // The same check once the record is stored: a create held up between the check and the write
+  // (suspended, or a slow write) may have outlived a grace period or its lock meanwhile, and a prune
+  // that listed the snapshots before the record existed may delete what it uses. Then it is taken back.
+  try {
+    await checkCommitPoint(repo, saver, { checkLock: opts.checkLock });
+  } catch (e) {
+    await repo.withdrawSnapshot(id);
+    throw e;
+  }
   await repo.log({ operation: 'create', snapshot_ids: [id], bytes_added: saver.stats.bytesStored + saver.stats.treeBytesStored, bytes_freed: 0 });
   return { ...summary, snapshot_id: id };
 }

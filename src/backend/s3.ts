@@ -115,9 +115,21 @@ export class S3Backend implements Backend {
 
   /** Send one command, retried as a whole (with reading its body, in `then`) on transient failures. */
   private send<T = unknown>(command: object, then?: (out: never) => Promise<T>): Promise<T> {
-    return withRetry(this.retry, async () => {
+    const config = this.client.config as { systemClockOffset?: number };
+    const attempt = async (): Promise<T> => {
       const out: unknown = await this.client.send(command as never);
       return then ? then(out as never) : (out as T);
+    };
+    return withRetry(this.retry, async () => {
+      const offset = config.systemClockOffset;
+      try {
+        return await attempt();
+      } catch (e) {
+        // Signed with a host clock the server judged skewed (refused, 403): the SDK has just taken
+        // the server's time from the response's Date header; signed again with it, it goes through.
+        if (config.systemClockOffset !== offset) return attempt();
+        throw e;
+      }
     });
   }
 

@@ -22,12 +22,18 @@ export class StagingDir {
   /** A new, already unlinked file open for reading and writing. */
   async open(): Promise<fs.FileHandle> {
     const dir = await (this.dir ??= this.make());
-    const file = path.join(dir, randomBytes(8).toString('hex'));
-    const fh = await fs.open(file, fsc.O_RDWR | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600).catch((e) => {
-      throw new StorageError(`cannot create a staging file in ${dir}: ${(e as Error).message}`, dir, { cause: e });
-    });
-    await fs.unlink(file);
-    return fh;
+    const opened = await openStaged(dir).catch((e: unknown) => e as NodeJS.ErrnoException);
+    if (!(opened instanceof Error)) return opened;
+    // Removed by another run that took our pid for a dead one (it is in another PID namespace, or
+    // the pid was reused): our staged files are unlinked and held open, so a fresh directory will do.
+    if (opened.code === 'ENOENT') {
+      this.dir = this.make();
+      const again = await this.dir;
+      return openStaged(again).catch((e: unknown) => {
+        throw new StorageError(`cannot create a staging file in ${again}: ${(e as Error).message}`, again, { cause: e });
+      });
+    }
+    throw new StorageError(`cannot create a staging file in ${dir}: ${opened.message}`, dir, { cause: opened });
   }
 
   async remove(): Promise<void> {
@@ -44,6 +50,14 @@ export class StagingDir {
       throw new StorageError(`cannot create a staging directory in ${this.parent}: ${(e as Error).message}`, this.parent, { cause: e });
     }
   }
+}
+
+/** A new file in dir, opened O_EXCL|O_NOFOLLOW and unlinked at once. */
+async function openStaged(dir: string): Promise<fs.FileHandle> {
+  const file = path.join(dir, randomBytes(8).toString('hex'));
+  const fh = await fs.open(file, fsc.O_RDWR | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+  await fs.unlink(file);
+  return fh;
 }
 
 /** Remove staging directories of this user whose process is gone (killed runs). */

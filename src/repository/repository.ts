@@ -302,6 +302,13 @@ export class Repository {
     await this.backend.remove(`snapshots/${id}`);
   }
 
+  /** Take back a record this process just saved (not logged yet): removed, and forgotten by rollback detection. */
+  async withdrawSnapshot(id: SnapshotId): Promise<void> {
+    await this.backend.remove(`snapshots/${id}`);
+    const seen = readSeen(this.seenFile);
+    writeSeen(this.seenFile, { ...seen, snapshots: seen.snapshots.filter((s) => s !== id) });
+  }
+
   /** Take a shared or exclusive lock (a number is the --retry-lock time in ms, as before). */
   lock(exclusive: boolean, opts: LockOptions | number = {}): Promise<RepositoryLock> {
     return RepositoryLock.acquire(this.backend, this.crypt, exclusive, opts);

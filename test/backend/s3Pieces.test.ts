@@ -76,6 +76,24 @@ describe('S3 staging directory', () => {
     }
   });
 
+  it('a directory removed under a live run (its pid judged dead from another PID namespace) is made again', async () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'snap-stage-test-'));
+    try {
+      const st = new StagingDir(parent);
+      const first = await st.open();
+      for (const d of readdirSync(parent)) rmSync(path.join(parent, d), { recursive: true, force: true });
+      const second = await st.open();
+      await second.write(Buffer.from('pack'), 0, 4, 0);
+      expect(readdirSync(parent).filter((n) => n.startsWith(`snap-stage-${process.pid}-`))).toHaveLength(1);
+      await first.close();
+      await second.close();
+      await st.remove();
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
   it("the next run removes the directories of dead processes, not of live ones or others' names", async () => {
     const parent = mkdtempSync(path.join(os.tmpdir(), 'snap-stage-test-'));
     try {

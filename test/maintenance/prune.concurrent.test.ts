@@ -37,12 +37,12 @@ function setup(): Setup {
 type Ended = Promise<{ code: number | null; stdout: string; stderr: string }>;
 
 /** Start a create that pauses at its commit point; resolves once it is paused, with a resume function. */
-async function pausedCreate(s: Setup): Promise<{ resume: () => Ended }> {
+async function pausedCreate(s: Setup, point = 'create-commit'): Promise<{ resume: () => Ended }> {
   // Its own cache folder, as another host would have (a stopped process must not hold the LMDB
   // cache the others use); it finds the old snapshot's blobs through the index files and dedups.
   const release = s.sb.path('release');
   const child = s.sb.spawn(['create', s.src, '--json'], {
-    SNAP_PAUSE_AT: `create-commit:${PAUSE_MS}`, SNAP_PAUSE_RELEASE: release, SNAP_CACHE_DIR: s.sb.path('cache-create'),
+    SNAP_PAUSE_AT: `${point}:${PAUSE_MS}`, SNAP_PAUSE_RELEASE: release, SNAP_CACHE_DIR: s.sb.path('cache-create'),
   });
   let stdout = '';
   let stderr = '';
@@ -50,7 +50,7 @@ async function pausedCreate(s: Setup): Promise<{ resume: () => Ended }> {
   const paused = new Promise<void>((resolve) => {
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      if (stderr.includes('paused at create-commit')) resolve();
+      if (stderr.includes(`paused at ${point}`)) resolve();
     });
   });
   const ended = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
@@ -124,6 +124,18 @@ describe('prune while a create is paused at its commit point', () => {
     const s = setup();
     const tree = snapshotTree(s.src);
     const ended = await pausedCreate(s);
+    s.sb.ok(['forget', s.old]);
+    expect(s.sb.json<{ packs_condemned: number }>(['prune', '--grace', '1s']).packs_condemned).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(s.sb.json<{ packs_deleted: number }>(['prune']).packs_deleted).toBeGreaterThan(0);
+    expect(outcomeIsSound(s, await ended.resume(), tree)).toBe('refused');
+  }, 60_000);
+
+  it('packs deleted after the commit check, before the record is written: the create takes its record back', async () => {
+    const s = setup();
+    const tree = snapshotTree(s.src);
+    // Past the check (nothing condemned yet), held before the write, as a suspended host would be.
+    const ended = await pausedCreate(s, 'create-record');
     s.sb.ok(['forget', s.old]);
     expect(s.sb.json<{ packs_condemned: number }>(['prune', '--grace', '1s']).packs_condemned).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 1500));

@@ -120,19 +120,20 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
   // else would ever remove them. Only with the exclusive lock held is no writer staging anything now.
   await checkLock();
   const leftovers = (instant ? await repo.backend.removeLeftovers?.() : undefined) ?? { files: 0, bytes: 0 };
+  // Negative when a two-phase prune repacks: the new packs are written now, the old ones only
+  // condemned (freed by a later prune). The log's byte counts are never negative (auditLog.ts).
+  const bytesFreed = Math.max(0, outcome.bytesFreed + leftovers.bytes);
   if (!plan.nothingToDo || leftovers.files > 0) {
     await repo.log({
       operation: 'prune',
       snapshot_ids: forget?.remove.map((r) => r.id) ?? [],
       bytes_added: 0,
-      // Two-phase: a repack writes now and frees a prune later, so this run alone may free less than
-      // it wrote; the log records what it freed, never a negative count (auditLog validates it).
-      bytes_freed: Math.max(0, outcome.bytesFreed + leftovers.bytes),
+      bytes_freed: bytesFreed,
     });
   }
   return {
     forget, snapshotsRemoved, plan, outcome, dryRun: false, leftovers, ...modeFields,
-    bytesFreed: Math.max(0, outcome.bytesFreed + leftovers.bytes), bytesAfter: keptBytes + outcome.bytesWritten,
+    bytesFreed, bytesAfter: keptBytes + outcome.bytesWritten,
   };
 }
 
