@@ -357,10 +357,9 @@ export class Repository {
     const gone = vanished(seen.index, names);
     const logNames = gone.length > 0 || vanished(names, seen.index).length > 0 ? await this.backend.list('log/') : undefined;
     if (!logNames) return; // nothing changed
-    const unexplained = gone.length > 0 ? unexplainedIndex(gone, (await readLog(this.backend, this.crypt)).entries, seen.log_newest) : [];
+    const unexplained = gone.length > 0 ? unexplainedIndex(gone, (await readLog(this.backend, this.crypt)).entries, seen.log_known) : [];
     for (const n of unexplained) this.warn({ kind: 'rollback', object: `index/${n}`, message: indexGoneMessage(n) });
-    const newest = logNames.sort().pop() ?? '';
-    writeSeen(this.seenFile, { ...readSeen(this.seenFile), index: [...names, ...unexplained], log_newest: newest });
+    writeSeen(this.seenFile, { ...readSeen(this.seenFile), index: [...names, ...unexplained], log_known: logNames });
   }
 
   /**
@@ -375,7 +374,7 @@ export class Repository {
     for (const u of unreadable) errors.push({ kind: 'log_unreadable', object: u.name, message: u.message });
     const ids = await this.listSnapshotIds();
     for (const id of unexplainedSnapshots(vanished(seen.snapshots, ids), entries)) errors.push({ kind: 'rollback', object: `snapshots/${id}`, message: snapshotGoneMessage(id) });
-    for (const n of unexplainedIndex(vanished(seen.index, await this.listIndexFiles()), entries, seen.log_newest)) {
+    for (const n of unexplainedIndex(vanished(seen.index, await this.listIndexFiles()), entries, seen.log_known)) {
       errors.push({ kind: 'rollback', object: `index/${n}`, message: indexGoneMessage(n) });
     }
     for (const r of reappeared(ids, entries)) {

@@ -17,15 +17,19 @@ export interface SeenState {
   index: string[];
   /** Ids of the newest log entries this client wrote. */
   log: string[];
-  /** Name of the newest log entry known when the index list was last saved (what "since then" means). */
-  log_newest: string;
+  /**
+   * Names of the log entries known when the index list was last saved (what "since then" means).
+   * A set, not the newest name: names start with their writer's clock, and one host an hour ahead
+   * would make every later entry of the others sort "before" it.
+   */
+  log_known: string[];
 }
 
 export function readSeen(file: string): SeenState {
   const doc = readStateFile(file) as Partial<SeenState> & { version?: number } | undefined;
   const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-  if (!doc || doc.version !== STATE_VERSION) return { snapshots: [], index: [], log: [], log_newest: '' };
-  return { snapshots: strings(doc.snapshots), index: strings(doc.index), log: strings(doc.log), log_newest: typeof doc.log_newest === 'string' ? doc.log_newest : '' };
+  if (!doc || doc.version !== STATE_VERSION) return { snapshots: [], index: [], log: [], log_known: [] };
+  return { snapshots: strings(doc.snapshots), index: strings(doc.index), log: strings(doc.log), log_known: strings(doc.log_known) };
 }
 
 export function writeSeen(file: string, s: SeenState): void {
@@ -48,9 +52,10 @@ export function unexplainedSnapshots(gone: readonly string[], log: readonly Stor
   return gone.filter((id) => !removed.has(id));
 }
 
-/** Vanished index files are explained by any prune or repair index logged after the list was saved. */
-export function unexplainedIndex(gone: readonly string[], log: readonly StoredLogEntry[], since: string): string[] {
-  return log.some((e) => REMOVES_INDEX.test(e.operation) && e.name > since) ? [] : [...gone];
+/** Vanished index files are explained by any prune or repair index logged since the list was saved (not among the names known then). */
+export function unexplainedIndex(gone: readonly string[], log: readonly StoredLogEntry[], known: readonly string[]): string[] {
+  const before = new Set(known);
+  return log.some((e) => REMOVES_INDEX.test(e.operation) && !before.has(e.name)) ? [] : [...gone];
 }
 
 /** Snapshot records that a removing log entry names but that are present again (an old record put back). */
