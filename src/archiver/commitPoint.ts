@@ -16,12 +16,12 @@ import { CommitRefusedError } from '../errors.js';
 import type { BlobSaver } from '../repository/blobSaver.js';
 import type { Repository } from '../repository/repository.js';
 import { loadMarks, storageNow } from '../maintenance/prune/condemned.js';
+import { packIdOf } from '../pack/packFormat.js';
 
 /** Time left before a mark's grace period ends that still allows the record to be written. */
 const COMMIT_MARGIN_MS = 10 * 60_000;
 /** At least this margin whatever the grace: storage times may have whole-second resolution (S3 LastModified). */
 const MIN_COMMIT_MARGIN_MS = 2000;
-const PACK_NAME = /^data\/[0-9a-f]{2}\/([0-9a-f]{64})$/;
 
 export interface CommitPointOptions {
   /**
@@ -37,8 +37,8 @@ export async function checkCommitPoint(repo: Repository, saver: BlobSaver, opts:
   if (packs.size === 0) return;
   const present = new Set<string>();
   for (const name of await repo.backend.list('data/')) {
-    const m = PACK_NAME.exec(name);
-    if (m) present.add(m[1]!);
+    const id = packIdOf(name);
+    if (id) present.add(id);
   }
   const gone = [...packs].filter((p) => !present.has(p));
   if (gone.length > 0) {

@@ -72,3 +72,21 @@ export function decodePackHeader(buf: Buffer, firstOffset: number, pack: string)
 export function packObjectName(id: string): string {
   return `data/${id.slice(0, 2)}/${id}`;
 }
+
+/** Where a pack lives: data/<first two hex digits>/<64 hex digits of its id>. */
+const PACK_OBJECT_NAME = /^data\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
+
+/**
+ * The pack id of a name from a data/ listing, or undefined for anything snap never writes there (a
+ * sync tool's conflict copy, an attacker's stray file): listings are untrusted input, and such a
+ * name is never read, counted, planned for deletion or used as a path.
+ */
+export function packIdOf(name: string): string | undefined {
+  const m = PACK_OBJECT_NAME.exec(name);
+  return m && m[2]!.startsWith(m[1]!) ? m[2]! : undefined;
+}
+
+/** The pack names of a data/ listing (see packIdOf). */
+export function packNames(listed: readonly string[]): string[] {
+  return listed.filter((n) => packIdOf(n) !== undefined);
+}

@@ -14,7 +14,7 @@
 import { retentionNotes } from '../../backend/retentionNotes.js';
 import { TAG_BYTES } from '../../crypto/index.js';
 import { IntegrityError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
-import { encodePackHeader, HEADER_ENTRY_BYTES, HEADER_LENGTH_BYTES, packObjectName } from '../../pack/packFormat.js';
+import { encodePackHeader, HEADER_ENTRY_BYTES, HEADER_LENGTH_BYTES, packIdOf, packNames, packObjectName } from '../../pack/packFormat.js';
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import type { SnapshotId } from '../../ids.js';
@@ -126,16 +126,16 @@ async function checkAudit(repo: Repository, report: (e: CheckError) => void, not
 }
 
 async function statPacks(repo: Repository): Promise<PackSize[]> {
-  const names = await repo.backend.list('data/');
+  const names = packNames(await repo.backend.list('data/'));
   const out: PackSize[] = [];
   for (let i = 0; i < names.length; i += STAT_CONCURRENCY) {
     const batch = names.slice(i, i + STAT_CONCURRENCY);
     const sizes = await Promise.all(batch.map((n) => repo.backend.stat(n)));
     batch.forEach((n, j) => {
-      const id = n.slice(n.lastIndexOf('/') + 1);
+      const id = packIdOf(n);
       const st = sizes[j];
       // A name that is not data/<xx>/<id> is not a pack this program wrote.
-      if (st && n === packObjectName(id)) out.push({ id, size: st.size });
+      if (st && id) out.push({ id, size: st.size });
     });
   }
   return out;

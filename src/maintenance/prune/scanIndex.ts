@@ -12,12 +12,11 @@
 
 import { TAG_BYTES } from '../../crypto/index.js';
 import { BlobType } from '../../ids.js';
-import { encodePackHeader, HEADER_ENTRY_BYTES, HEADER_LENGTH_BYTES } from '../../pack/packFormat.js';
+import { encodePackHeader, HEADER_ENTRY_BYTES, HEADER_LENGTH_BYTES, packIdOf } from '../../pack/packFormat.js';
 import type { Repository } from '../../repository/repository.js';
 import type { SortedIds } from './idSet.js';
 import type { PackSummary } from './planPrune.js';
 
-const PACK_NAME = /^data\/[0-9a-f]{2}\/([0-9a-f]{64})$/;
 
 export interface ScannedPack extends PackSummary {
   /** Position in IndexScan.packs; what `claims` refers to. */
@@ -53,8 +52,8 @@ export function packFileSize(repo: Repository, count: number, blobBytes: number)
 export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOptions = {}): Promise<IndexScan> {
   const present = new Set<string>();
   for (const name of await repo.backend.list('data/')) {
-    const m = PACK_NAME.exec(name);
-    if (m) present.add(m[1]!);
+    const id = packIdOf(name);
+    if (id) present.add(id);
   }
   const claims = new Int32Array(used.count).fill(-1);
   // Stored length of the claimed copy (copies of one blob may differ in codec and size).

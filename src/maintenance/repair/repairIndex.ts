@@ -12,7 +12,7 @@ import { objectName } from '../../crypto/index.js';
 import { IntegrityError, InterruptedError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
 import { IndexCache } from '../../index/indexCache.js';
 import { encodeIndex, type IndexPack } from '../../index/indexFormat.js';
-import { packObjectName, type PackEntry } from '../../pack/packFormat.js';
+import { packIdOf, packObjectName, type PackEntry } from '../../pack/packFormat.js';
 import { readPackHeader } from '../../pack/packReader.js';
 import type { Repository } from '../../repository/repository.js';
 import { loadPack, verifyBlobsIn } from '../check/packContent.js';
@@ -117,8 +117,8 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions = {
 async function listPacks(repo: Repository): Promise<Array<{ id: string; size: number }>> {
   const out: Array<{ id: string; size: number }> = [];
   for (const n of await repo.backend.list('data/')) {
-    const id = n.slice(n.lastIndexOf('/') + 1);
-    if (n !== packObjectName(id)) continue; // not a pack this program wrote
+    const id = packIdOf(n);
+    if (!id) continue; // not a pack this program wrote
     const st = await repo.backend.stat(n);
     if (st) out.push({ id, size: st.size });
   }

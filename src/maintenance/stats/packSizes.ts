@@ -2,12 +2,13 @@
 // salts and unused blobs included: that is what the storage bill counts).
 
 import type { Repository } from '../../repository/repository.js';
+import { packNames } from '../../pack/packFormat.js';
 
 /** stat calls in flight (an S3 backend pays a round trip per pack). */
 const STAT_CONCURRENCY = 16;
 
 export async function packBytes(repo: Repository, progress?: (done: number, total: number) => void): Promise<{ packs: number; bytes: number }> {
-  const names = await repo.backend.list('data/');
+  const names = packNames(await repo.backend.list('data/'));
   let bytes = 0;
   let done = 0;
   let next = 0;
