@@ -58,7 +58,7 @@ async function repairIndexCommand(ctx: CliContext, o: { readData?: boolean }): P
 }
 
 async function repairSnapshotsCommand(ctx: CliContext, o: { forget?: boolean; dryRun?: boolean }): Promise<number> {
-  return ctx.withRepo('exclusive', async (repo) => {
+  return ctx.withRepo('exclusive', async (repo, lock) => {
     const { snapshots, unreadable } = await loadReadableSnapshots(repo);
     for (const u of unreadable) {
       ctx.warn(`snap: snapshot ${u.id} cannot be read${o.forget && !o.dryRun ? ', removing it' : ' (--forget removes it)'}: ${u.message}`);
@@ -70,7 +70,9 @@ async function repairSnapshotsCommand(ctx: CliContext, o: { forget?: boolean; dr
       // The index files, not the cache, say what is missing and where the trees to rebuild are.
       const indexed = await indexedBlobsFromFiles(repo, scratch, ctx.signal);
       plan = planRepairSnapshots(await new DamageFinder(indexed, scratch, ctx.signal).snapshots(snapshots));
-      r = await executeRepairSnapshots(repo, plan, { dryRun: o.dryRun, forget: o.forget, unreadable: unreadable.map((u) => u.id), loadTree: indexed.load });
+      r = await executeRepairSnapshots(repo, plan, {
+        dryRun: o.dryRun, forget: o.forget, unreadable: unreadable.map((u) => u.id), loadTree: indexed.load, checkLock: () => lock.assertHeld(),
+      });
     } finally {
       await scratch.close();
     }

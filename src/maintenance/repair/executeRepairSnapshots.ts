@@ -26,7 +26,14 @@ export interface RepairSnapshotsResult {
 export async function executeRepairSnapshots(
   repo: Repository,
   plan: RepairPlan,
-  opts: { dryRun?: boolean; forget?: boolean; unreadable?: string[]; loadTree?: (id: BlobId) => Promise<Buffer> } = {},
+  opts: {
+    dryRun?: boolean;
+    forget?: boolean;
+    unreadable?: string[];
+    loadTree?: (id: BlobId) => Promise<Buffer>;
+    /** Throws when the repository lock was lost: called before any record is written or removed. */
+    checkLock?: () => Promise<void>;
+  } = {},
 ): Promise<RepairSnapshotsResult> {
   // The trees to rebuild are read from where the damage walk read them (the index files).
   const loadTree = opts.loadTree ?? repo.loadTreeBlob;
@@ -69,6 +76,7 @@ export async function executeRepairSnapshots(
   await saver.flush();
 
   const newIds: SnapshotId[] = [];
+  await opts.checkLock?.();
   for (const [i, r] of plan.repairs.entries()) {
     const s = r.snapshot;
     const newId = await repo.saveSnapshot({
@@ -88,18 +96,20 @@ export async function executeRepairSnapshots(
     newIds.push(newId);
     result.snapshots.push({ id: s.id, new_id: newId, dropped: r.dropped });
   }
-  if (opts.forget) {
-    // Records that do not even load hold nothing to rewrite (`forget` cannot select them): they go too.
-    for (const id of [...plan.repairs.map((r) => r.snapshot.id), ...unreadable]) {
-      await repo.removeSnapshot(id as SnapshotId);
-      result.forgotten.push(id);
-    }
-  }
+  // Logged before anything is removed: a run killed halfway has named every record it removed, so
+  // none of them is taken for a rollback (repository/rollback.ts), as forget does.
+  const forgotten = opts.forget ? [...plan.repairs.map((r) => r.snapshot.id), ...unreadable] : [];
   await repo.log({
     operation: opts.forget ? 'repair snapshots --forget' : 'repair snapshots',
-    snapshot_ids: [...newIds, ...result.forgotten],
+    snapshot_ids: [...newIds, ...forgotten],
     bytes_added: saver.stats.treeBytesStored,
     bytes_freed: 0,
   });
+  if (forgotten.length > 0) await opts.checkLock?.();
+  // Records that do not even load hold nothing to rewrite (`forget` cannot select them): they go too.
+  for (const id of forgotten) {
+    await repo.removeSnapshot(id as SnapshotId);
+    result.forgotten.push(id);
+  }
   return result;
 }
