@@ -8,6 +8,7 @@
 
 import { BlobType, type BlobId, type SnapshotId } from '../../ids.js';
 import { BlobSaver } from '../../repository/blobSaver.js';
+import { crashPoint } from '../../repository/crashPoint.js';
 import { loadMarks } from '../prune/condemned.js';
 import type { Repository } from '../../repository/repository.js';
 import { VERSION } from '../../version.js';
@@ -64,13 +65,18 @@ export async function executeRepairSnapshots(
     return newId;
   };
 
-  const roots: BlobId[] = [];
-  for (const r of plan.repairs) roots.push(await rebuild(Buffer.from(r.snapshot.tree, 'hex') as BlobId, r.damage));
+  const roots: Array<BlobId | undefined> = [];
+  for (const r of plan.repairs) roots.push(r.repairedAs ? undefined : await rebuild(Buffer.from(r.snapshot.tree, 'hex') as BlobId, r.damage));
   await saver.flush();
 
   const newIds: SnapshotId[] = [];
   for (const [i, r] of plan.repairs.entries()) {
     const s = r.snapshot;
+    if (r.repairedAs) {
+      // A run stopped between writing this repair and removing the original: keep what it wrote.
+      result.snapshots.push({ id: s.id, new_id: r.repairedAs, dropped: r.dropped });
+      continue;
+    }
     const newId = await repo.saveSnapshot({
       version: s.version,
       time: s.time,
@@ -87,12 +93,14 @@ export async function executeRepairSnapshots(
     });
     newIds.push(newId);
     result.snapshots.push({ id: s.id, new_id: newId, dropped: r.dropped });
+    crashPoint('repair-snapshot-written');
   }
   if (opts.forget) {
     // Records that do not even load hold nothing to rewrite (`forget` cannot select them): they go too.
     for (const id of [...plan.repairs.map((r) => r.snapshot.id), ...unreadable]) {
       await repo.removeSnapshot(id as SnapshotId);
       result.forgotten.push(id);
+      crashPoint('repair-snapshot-removed');
     }
   }
   await repo.log({
