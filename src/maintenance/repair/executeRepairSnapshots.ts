@@ -8,6 +8,7 @@
 
 import { BlobType, type BlobId, type SnapshotId } from '../../ids.js';
 import { BlobSaver } from '../../repository/blobSaver.js';
+import { crashPoint } from '../../repository/crashPoint.js';
 import { loadMarks } from '../prune/condemned.js';
 import type { Repository } from '../../repository/repository.js';
 import { VERSION } from '../../version.js';
@@ -71,14 +72,19 @@ export async function executeRepairSnapshots(
     return newId;
   };
 
-  const roots: BlobId[] = [];
-  for (const r of plan.repairs) roots.push(await rebuild(Buffer.from(r.snapshot.tree, 'hex') as BlobId, r.damage));
+  const roots: Array<BlobId | undefined> = [];
+  for (const r of plan.repairs) roots.push(r.repairedAs ? undefined : await rebuild(Buffer.from(r.snapshot.tree, 'hex') as BlobId, r.damage));
   await saver.flush();
 
   const newIds: SnapshotId[] = [];
   await opts.checkLock?.();
   for (const [i, r] of plan.repairs.entries()) {
     const s = r.snapshot;
+    if (r.repairedAs) {
+      // A run stopped between writing this repair and removing the original: keep what it wrote.
+      result.snapshots.push({ id: s.id, new_id: r.repairedAs, dropped: r.dropped });
+      continue;
+    }
     const newId = await repo.saveSnapshot({
       version: s.version,
       time: s.time,
@@ -95,6 +101,7 @@ export async function executeRepairSnapshots(
     });
     newIds.push(newId);
     result.snapshots.push({ id: s.id, new_id: newId, dropped: r.dropped });
+    crashPoint('repair-snapshot-written');
   }
   // Logged before anything is removed: a run killed halfway has named every record it removed, so
   // none of them is taken for a rollback (repository/rollback.ts), as forget does.
@@ -110,6 +117,7 @@ export async function executeRepairSnapshots(
   for (const id of forgotten) {
     await repo.removeSnapshot(id as SnapshotId);
     result.forgotten.push(id);
+    crashPoint('repair-snapshot-removed');
   }
   return result;
 }

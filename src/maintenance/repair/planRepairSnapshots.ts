@@ -12,6 +12,12 @@ export interface SnapshotRepair {
   damage: TreeDamage;
   /** Every path dropped, in tree order; a directory whose contents are lost ends with "/". */
   dropped: string[];
+  /**
+   * A whole snapshot that already is this one's repair (its `original`): written by an earlier run
+   * that was stopped before it removed the damaged record. It is reused, not written again (in an
+   * encrypted repository a second record would get a new name: a duplicate snapshot).
+   */
+  repairedAs?: string;
 }
 
 export interface RepairPlan {
@@ -22,11 +28,14 @@ export interface RepairPlan {
 
 export function planRepairSnapshots(found: SnapshotDamage[]): RepairPlan {
   const repairs: SnapshotRepair[] = [];
+  const repairedAs = new Map<string, string>();
+  for (const { snapshot, damage } of found) if (!damage && snapshot.original) repairedAs.set(snapshot.original, snapshot.id);
   for (const { snapshot, damage } of found) {
     if (!damage) continue;
     const dropped: string[] = [];
     listDropped(damage, '/', dropped);
-    repairs.push({ snapshot, damage, dropped });
+    const done = repairedAs.get(snapshot.id);
+    repairs.push({ snapshot, damage, dropped, ...(done ? { repairedAs: done } : {}) });
   }
   return { repairs, intact: found.length - repairs.length };
 }

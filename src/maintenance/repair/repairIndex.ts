@@ -14,6 +14,7 @@ import { IndexCache } from '../../index/indexCache.js';
 import { encodeIndex, type IndexPack } from '../../index/indexFormat.js';
 import { packIdOf, packObjectName, type PackEntry } from '../../pack/packFormat.js';
 import { readPackHeader } from '../../pack/packReader.js';
+import { crashPoint } from '../../repository/crashPoint.js';
 import type { Repository } from '../../repository/repository.js';
 import { loadPack, verifyBlobsIn } from '../check/packContent.js';
 
@@ -65,6 +66,7 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions = {
     await repo.backend.put(`index/${name}`, stored);
     written.add(name);
     writtenBytes += stored.length;
+    crashPoint('repair-index-written');
   };
 
   let done = 0;
@@ -99,6 +101,7 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions = {
     if (written.has(name)) continue;
     await repo.backend.remove(`index/${name}`);
     result.index_files_removed++;
+    crashPoint('repair-index-deleted');
   }
 
   // The cache may hold anything (it may be why the repair was needed): start it afresh. This is the
