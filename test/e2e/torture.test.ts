@@ -218,7 +218,7 @@ for (const backend of backends()) {
       );
       // Checked first: when an operation failed unexpectedly, whether the repository is sound says what kind of failure it was.
       const check = sb.run(['check', '--read-data']);
-      expect(unexpected, `check --read-data: exit ${check.code}\n${check.stdout}${check.stderr}`).toEqual([]);
+      expect(unexpected, `unexpected outcomes:\n${unexpected.join('\n')}\ncheck --read-data: exit ${check.code}\n${check.stdout}${check.stderr}`).toEqual([]);
       expect(check.code, check.stdout + check.stderr).toBe(0);
       expect(n.saved).toBeGreaterThan(0);
       expect(n.kills).toBeGreaterThan(0);
