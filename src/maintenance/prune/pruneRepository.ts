@@ -113,10 +113,7 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
   // then named itself, so no client takes the vanished files for a rollback (repository/rollback.ts).
   const logPrune = (bytesFreed: number) =>
     repo.log({ operation: 'prune', snapshot_ids: forget?.remove.map((r) => r.id) ?? [], bytes_added: 0, bytes_freed: bytesFreed });
-  if (!plan.nothingToDo) {
-    await checkLock(); // a prune that lost its lock neither logs nor deletes
-    await logPrune(plannedFreed);
-  }
+  if (!plan.nothingToDo) await logPrune(plannedFreed);
 
   const outcome = await executePrune(repo, scan, plan, used, {
     marks: { instant, graceMs, marks, newMarks: deferred.newMarks, dropMarks: deferred.dropMarks },
