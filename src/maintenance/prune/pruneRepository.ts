@@ -97,23 +97,16 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
   const modeFields = { instant, condemnedWaiting: deferred.waiting, condemnedNow: deferred.newMarks.length };
   const keptBytes = plan.packs.filter((d) => d.action === 'keep' || d.action === 'condemn' || (!instant && d.action === 'repack')).reduce((n, d) => n + d.size, 0);
 
-  const repackedBlobs = plan.packs.filter((d) => d.action === 'repack').reduce((n, d) => n + d.usedBlobs, 0);
-  const estimate = repackedBlobs > 0 ? packFileSize(repo, repackedBlobs, plan.repackUsedBytes) : 0;
-  // Two-phase: repacked packs are condemned, not deleted yet; what they free comes a prune later.
-  const plannedFreed = Math.max(0, plan.deleteBytes + (instant ? plan.repackBytes : 0) - estimate);
   if (req.dryRun) {
+    const repackedBlobs = plan.packs.filter((d) => d.action === 'repack').reduce((n, d) => n + d.usedBlobs, 0);
+    const estimate = repackedBlobs > 0 ? packFileSize(repo, repackedBlobs, plan.repackUsedBytes) : 0;
     return {
       forget, snapshotsRemoved, plan, outcome: undefined, dryRun: true, leftovers: { files: 0, bytes: 0 }, ...modeFields,
-      bytesFreed: plannedFreed,
+      // Two-phase: repacked packs are condemned, not deleted yet; what they free comes a prune later.
+      bytesFreed: Math.max(0, plan.deleteBytes + (instant ? plan.repackBytes : 0) - estimate),
       bytesAfter: keptBytes + estimate,
     };
   }
-
-  // Logged before anything is deleted, as forget does: a prune killed after removing index files has
-  // then named itself, so no client takes the vanished files for a rollback (repository/rollback.ts).
-  const logPrune = (bytesFreed: number) =>
-    repo.log({ operation: 'prune', snapshot_ids: forget?.remove.map((r) => r.id) ?? [], bytes_added: 0, bytes_freed: bytesFreed });
-  if (!plan.nothingToDo) await logPrune(plannedFreed);
 
   const outcome = await executePrune(repo, scan, plan, used, {
     marks: { instant, graceMs, marks, newMarks: deferred.newMarks, dropMarks: deferred.dropMarks },
@@ -130,8 +123,14 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
   // Negative when a two-phase prune repacks: the new packs are written now, the old ones only
   // condemned (freed by a later prune). The log's byte counts are never negative (auditLog.ts).
   const bytesFreed = Math.max(0, outcome.bytesFreed + leftovers.bytes);
-  // Only leftovers removed (no index file touched): logged after, with what they freed.
-  if (plan.nothingToDo && leftovers.files > 0) await logPrune(bytesFreed);
+  if (!plan.nothingToDo || leftovers.files > 0) {
+    await repo.log({
+      operation: 'prune',
+      snapshot_ids: forget?.remove.map((r) => r.id) ?? [],
+      bytes_added: 0,
+      bytes_freed: bytesFreed,
+    });
+  }
   return {
     forget, snapshotsRemoved, plan, outcome, dryRun: false, leftovers, ...modeFields,
     bytesFreed, bytesAfter: keptBytes + outcome.bytesWritten,
