@@ -4,6 +4,7 @@
 
 import type { FileHandle } from 'node:fs/promises';
 import type { RequestCounts } from './requestCounts.js';
+import type { ObjectLockSettings } from './s3Options.js';
 
 /**
  * A file being filled for one object (a pack): written through `handle` at any position, then
@@ -40,8 +41,11 @@ export interface Backend {
   remove(name: string): Promise<void>;
   /** Whether anything exists at the location (a repository or not). */
   exists(): Promise<boolean>;
-  /** Create the location (the empty directory / nothing for S3). */
-  create(): Promise<void>;
+  /**
+   * Create the location (the empty directory; for S3 the bucket when it is missing, with Object
+   * Lock enabled when `objectLock` is asked for, since it cannot be enabled later).
+   */
+  create(opts?: { objectLock?: boolean }): Promise<void>;
   close(): Promise<void>;
   /**
    * Remove what killed writers left behind (staged packs, unrenamed temp files) and say how much.
@@ -49,6 +53,8 @@ export interface Backend {
    * leave nothing behind. S3: aborts this prefix's unfinished multipart uploads.
    */
   removeLeftovers?(): Promise<{ files: number; bytes: number }>;
+  /** From the repository config: the retention every object written from now on carries; absent: storage without retention. */
+  setObjectLock?(lock: ObjectLockSettings | undefined): void;
   /** Whether objects here may carry retention (S3 Object Lock on the bucket); absent: never. */
   objectLockEnabled?(): Promise<boolean>;
   /** Until when an object is retained (Object Lock), or undefined when it is not. */

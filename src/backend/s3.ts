@@ -14,7 +14,7 @@ import type { Backend, StagedObject } from './backend.js';
 import { InvalidArgumentError, NotFoundError, StorageError } from '../errors.js';
 import { RequestCounts, requestKind } from './requestCounts.js';
 import { DEFAULT_RETRY_TIME_MS, RetriesExhausted, withRetry, type RetryPolicy } from './retry.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_CONNECTIONS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REGION, type S3BackendOptions } from './s3Options.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_CONNECTIONS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REGION, type ObjectLockSettings, type S3BackendOptions } from './s3Options.js';
 import { StagingDir } from './stagingDir.js';
 import { bodyBytes, describe, errorName, httpStatus, isNotFound, readAll } from './s3Util.js';
 import { abortUploads, putMultipart, type MultipartContext } from './s3Multipart.js';
@@ -60,6 +60,8 @@ export class S3Backend implements Backend {
   private readonly owner: { ExpectedBucketOwner?: string };
   private readonly retry: RetryPolicy;
   private readonly staging: StagingDir;
+  /** Retention for every object written (lock files excepted); set from the repository config. */
+  private objectLock: ObjectLockSettings | undefined;
 
   private constructor(
     private readonly s3: S3Module,
@@ -74,6 +76,12 @@ export class S3Backend implements Backend {
     this.owner = opts.expectedBucketOwner ? { ExpectedBucketOwner: opts.expectedBucketOwner } : {};
     this.retry = { totalMs: opts.retryTimeMs ?? DEFAULT_RETRY_TIME_MS };
     this.staging = new StagingDir(opts.stagingParent);
+    this.objectLock = opts.objectLock;
+  }
+
+  /** The repository's config says which retention objects get (config.ts object_lock); undefined: none. */
+  setObjectLock(lock: ObjectLockSettings | undefined): void {
+    this.objectLock = lock;
   }
 
   static async open(location: string, opts: S3BackendOptions = {}): Promise<S3Backend> {
@@ -145,7 +153,7 @@ export class S3Backend implements Backend {
     }
   }
 
-  async create(): Promise<void> {
+  async create(opts: { objectLock?: boolean } = {}): Promise<void> {
     try {
       await this.send(new this.s3.HeadBucketCommand({ Bucket: this.bucket, ...this.owner }));
       return;
@@ -153,7 +161,8 @@ export class S3Backend implements Backend {
       if (!isNotFound(e)) throw this.wrap(e, 'head bucket', '');
     }
     try {
-      await this.send(new this.s3.CreateBucketCommand({ Bucket: this.bucket }));
+      await this.send(new this.s3.CreateBucketCommand({ Bucket: this.bucket, ...(opts.objectLock ? { ObjectLockEnabledForBucket: true } : {}) }));
+      this.lockEnabled = undefined;
     } catch (e) {
       // Someone made it meanwhile (or it was ours all along on a server whose HEAD said otherwise).
       if (errorName(e) === 'BucketAlreadyOwnedByYou') return;
@@ -194,7 +203,7 @@ export class S3Backend implements Backend {
 
   /** Retention headers for a PUT under Object Lock (S3 then requires Content-MD5); none for lock files. */
   private lockHeaders(name: string, body: Buffer): object | undefined {
-    const lock = this.opts.objectLock;
+    const lock = this.objectLock;
     if (!lock || name.startsWith('locks/')) return undefined;
     return {
       ObjectLockMode: lock.mode,
@@ -225,7 +234,7 @@ export class S3Backend implements Backend {
    * time plus the configured days (or that have none), and how many were asked. One HEAD per object.
    */
   async shortRetention(): Promise<{ checked: number; short: string[] } | undefined> {
-    const lock = this.opts.objectLock;
+    const lock = this.objectLock;
     if (!lock) return undefined;
     const names = (await this.list('')).filter((n) => !n.startsWith('locks/'));
     const short: string[] = [];

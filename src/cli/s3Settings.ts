@@ -9,8 +9,6 @@ import { parseDuration } from './context.js';
 
 /** The most parallel connections a user may ask for. */
 const MAX_CONNECTIONS = 1024;
-/** Longest retention accepted (S3 allows 100 years; ten is already more than anyone means). */
-const MAX_LOCK_DAYS = 3650;
 
 export interface S3Settings {
   options: S3BackendOptions;
@@ -69,13 +67,9 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv): S3Settings {
     if (!/^[A-Za-z0-9._:-]{1,128}$/.test(owner)) throw new InvalidArgumentError(`SNAP_S3_BUCKET_OWNER: expected an account id, got '${owner}'`);
     o.expectedBucketOwner = owner;
   }
-  const lock = env.SNAP_S3_OBJECT_LOCK;
-  if (lock !== undefined && lock !== '') {
-    const m = /^(GOVERNANCE|COMPLIANCE):(\d+)$/i.exec(lock.trim());
-    const days = m ? Number(m[2]) : 0;
-    if (!m || days < 1 || days > MAX_LOCK_DAYS) throw new InvalidArgumentError(`SNAP_S3_OBJECT_LOCK: expected GOVERNANCE:DAYS or COMPLIANCE:DAYS (1 to ${MAX_LOCK_DAYS} days), got '${lock}'`);
-    o.objectLock = { mode: m[1]!.toUpperCase() as 'GOVERNANCE' | 'COMPLIANCE', days };
-  }
+  // Retention is the repository's (config object_lock, set by `init --object-lock`), one mechanism
+  // for every host. A job still setting the old variable expects locking it would not get: refused.
+  if (env.SNAP_S3_OBJECT_LOCK) throw new InvalidArgumentError('SNAP_S3_OBJECT_LOCK is no longer read: Object Lock retention is recorded in the repository by `snap init --object-lock DAYS` (unset the variable)');
   for (const k of Object.keys(o) as Array<keyof S3BackendOptions>) if (o[k] === undefined) delete o[k];
   const warning = plainHttpWarning(endpoint);
   const prices = env.SNAP_S3_PRICES ? parsePrices(env.SNAP_S3_PRICES) : undefined;

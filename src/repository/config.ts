@@ -6,6 +6,7 @@ import { IntegrityError, UnsupportedFormatError } from '../errors.js';
 import { MAX_ZSTD_LEVEL, MIN_ZSTD_LEVEL, type CompressionConfig } from '../pack/codec.js';
 import { resolveChunkerParams, type ChunkerParams, type NormalizationLevel } from '../chunker/index.js';
 import { HEX_ID } from '../ids.js';
+import type { ObjectLockSettings } from '../backend/s3Options.js';
 
 export const FORMAT_MAJOR = 1;
 export const FORMAT_MINOR = 0;
@@ -31,6 +32,45 @@ export interface RepoConfig {
   compression: CompressionConfig;
   chunker: ChunkerConfig;
   pack_size: number;
+  /**
+   * S3 Object Lock retention for every object snap writes (lock files excepted), recorded by
+   * `init --object-lock` so that every later command on every host applies it. Absent: none.
+   */
+  object_lock?: ObjectLockConfig;
+}
+
+/** Lower-case as the config spells it; the S3 backend sends it upper-case. */
+export const OBJECT_LOCK_MODES = ['governance', 'compliance'] as const;
+export type ObjectLockMode = (typeof OBJECT_LOCK_MODES)[number];
+
+export interface ObjectLockConfig {
+  mode: ObjectLockMode;
+  days: number;
+}
+
+/**
+ * Retention bounds. Ten years is already more than anyone means: a config written by a hostile
+ * (unencrypted-repository) writer cannot make clients lock every object for a century, and a
+ * typo cannot either.
+ */
+export const MIN_LOCK_DAYS = 1;
+export const MAX_LOCK_DAYS = 3650;
+
+/** The backend's form of a config's object_lock (S3 spells modes upper-case). */
+export function objectLockSettings(c: RepoConfig): ObjectLockSettings | undefined {
+  const l = c.object_lock;
+  return l ? { mode: l.mode === 'compliance' ? 'COMPLIANCE' : 'GOVERNANCE', days: l.days } : undefined;
+}
+
+/** Pure: why an object_lock value is not acceptable, or undefined. */
+export function objectLockProblem(v: unknown): string | undefined {
+  if (!isRecord(v)) return 'object_lock is not an object';
+  const keys = Object.keys(v).sort().join(',');
+  if (keys !== 'days,mode') return `object_lock has fields ${JSON.stringify(keys)} (expected days and mode)`;
+  if (!OBJECT_LOCK_MODES.includes(v['mode'] as ObjectLockMode)) return `object_lock mode ${JSON.stringify(v['mode'])} is not ${OBJECT_LOCK_MODES.join(' or ')}`;
+  const d = v['days'];
+  if (!Number.isInteger(d) || (d as number) < MIN_LOCK_DAYS || (d as number) > MAX_LOCK_DAYS) return `object_lock days ${JSON.stringify(d)} is not a whole number in [${MIN_LOCK_DAYS}, ${MAX_LOCK_DAYS}]`;
+  return undefined;
 }
 
 /** A repository id is 32 random bytes, written as 64 hex digits like every id. */
@@ -50,6 +90,8 @@ export function encodeConfig(c: RepoConfig): Buffer {
     compression: { codec: c.compression.codec, level: c.compression.level },
     chunker: { algorithm: c.chunker.algorithm, min: c.chunker.min, avg: c.chunker.avg, max: c.chunker.max, level: c.chunker.level, gear: c.chunker.gear },
     pack_size: c.pack_size,
+    // Only when set: a config without it encodes to the same bytes as before the field existed.
+    ...(c.object_lock ? { object_lock: { mode: c.object_lock.mode, days: c.object_lock.days } } : {}),
   };
   return Buffer.from(JSON.stringify(ordered), 'utf8');
 }
@@ -90,6 +132,7 @@ export function configProblem(c: Record<string, unknown>): string | undefined {
   }
   const ps = c['pack_size'];
   if (!Number.isSafeInteger(ps) || (ps as number) < MIN_PACK_SIZE || (ps as number) > MAX_PACK_SIZE) return `pack_size ${JSON.stringify(ps)} is not in [${MIN_PACK_SIZE}, ${MAX_PACK_SIZE}]`;
+  if (c['object_lock'] !== undefined) return objectLockProblem(c['object_lock']);
   return undefined;
 }
 
@@ -119,5 +162,6 @@ export function decodeConfig(buf: Buffer, where: string): RepoConfig {
     compression: { codec: r.compression.codec, level: r.compression.level },
     chunker: { algorithm: ch.algorithm, min: ch.min, avg: ch.avg, max: ch.max, level: ch.level, gear: ch.gear },
     pack_size: r.pack_size,
+    ...(r.object_lock ? { object_lock: { mode: r.object_lock.mode, days: r.object_lock.days } } : {}),
   };
 }

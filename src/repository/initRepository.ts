@@ -5,7 +5,7 @@ import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js'
 import { DEFAULT_KDF, generateKeyMaterial, type KdfParams, type KeyMaterial } from '../crypto/index.js';
 import { InvalidArgumentError, RepositoryExistsError } from '../errors.js';
 import { DEFAULT_COMPRESSION, type CompressionConfig } from '../pack/codec.js';
-import { configProblem, DEFAULT_PACK_SIZE, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, newRepoId, type RepoConfig } from './config.js';
+import { configProblem, DEFAULT_PACK_SIZE, objectLockSettings, type ObjectLockConfig, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, newRepoId, type RepoConfig } from './config.js';
 import { Crypt } from './crypt.js';
 import { addKey } from './keys.js';
 import { defaultCacheDir } from './repository.js';
@@ -23,6 +23,8 @@ export interface InitOptions {
   from?: { config: RepoConfig; keys: KeyMaterial | undefined };
   /** The cache base: the new repository's trust record goes there (trustStore.ts). */
   cacheDir?: string;
+  /** init --object-lock: recorded in the config, so every object (this init's too) carries retention. */
+  objectLock?: ObjectLockConfig;
 }
 
 export async function initRepository(backend: Backend, opts: InitOptions): Promise<RepoConfig> {
@@ -40,6 +42,7 @@ export async function initRepository(backend: Backend, opts: InitOptions): Promi
     compression: opts.compression ?? DEFAULT_COMPRESSION,
     chunker: { ...chunker, gear: encrypted ? 'keyed' : 'standard' },
     pack_size: opts.packSize ?? DEFAULT_PACK_SIZE,
+    ...(opts.objectLock ? { object_lock: opts.objectLock } : {}),
   };
   // The same checks a reader applies (config.ts): init never writes a config that could not be opened.
   const problem = configProblem(config as unknown as Record<string, unknown>);
@@ -51,18 +54,33 @@ export async function initRepository(backend: Backend, opts: InitOptions): Promi
     // Sharing the id and chunker keys makes the same file give the same blobs in both repositories.
     keys = opts.from?.keys ? { masterKey: fresh.masterKey, idKey: opts.from.keys.idKey, chunkerKey: opts.from.keys.chunkerKey } : fresh;
   }
+  if (config.object_lock) await requireObjectLock(backend);
   // This client knows the location from now on: encrypted or not, its id, its key (docs/crypto.md §8).
   // Written first too, so that a cache that cannot take it fails init before anything is created.
   const cacheRoot = opts.cacheDir ?? defaultCacheDir();
   const trust: TrustRecord = { version: TRUST_RECORD_VERSION, location: backend.location, encrypted, id: config.id, key_ids: [], last_key: null };
   writeTrust(cacheRoot, trust);
   await backend.create();
+  backend.setObjectLock?.(objectLockSettings(config));
   // Keys first, config last: a repository is only a repository once its config exists.
   const keyId = keys ? await addKey(backend, keys, opts.password!, opts.kdf ?? DEFAULT_KDF) : undefined;
   crashPoint('init-key-written');
   await backend.put('config', new Crypt(keys).seal('config', encodeConfig(config)));
   if (keyId) writeTrust(cacheRoot, { ...trust, key_ids: [keyId], last_key: keyId }, trust);
   return config;
+}
+
+/**
+ * init --object-lock: the storage must be able to keep the promise before anything is written. A
+ * missing bucket is made with Object Lock enabled; an existing one without it cannot be changed
+ * (S3 enables Object Lock only at bucket creation), so init refuses in one line.
+ */
+async function requireObjectLock(backend: Backend): Promise<void> {
+  if (!backend.objectLockEnabled) throw new InvalidArgumentError(`init --object-lock: ${backend.location} is not S3 storage; retention needs an S3 bucket with Object Lock enabled`);
+  await backend.create({ objectLock: true });
+  if (!(await backend.objectLockEnabled())) {
+    throw new InvalidArgumentError(`init --object-lock: the bucket of ${backend.location} does not have S3 Object Lock enabled (it can only be enabled when a bucket is created: make a new bucket with Object Lock, or leave out --object-lock)`);
+  }
 }
 
 /**

@@ -11,7 +11,7 @@
 import type { Backend } from '../backend/backend.js';
 import { openBackend, type BackendOptions } from '../backend/openBackend.js';
 import { IntegrityError, RepositoryNotFoundError, UntrustedRepositoryError } from '../errors.js';
-import { decodeConfig, type RepoConfig } from './config.js';
+import { decodeConfig, objectLockSettings, type RepoConfig } from './config.js';
 import { Crypt } from './crypt.js';
 import { listKeyNames, unlockKeys } from './keys.js';
 import { defaultCacheDir, Repository } from './repository.js';
@@ -117,6 +117,8 @@ export async function openOn(backend: Backend, opts: OpenRepositoryOptions): Pro
 }
 
 function newRepository(backend: Backend, config: RepoConfig, crypt: Crypt, cacheRoot: string, keyId: string | undefined, opts: OpenRepositoryOptions): Repository {
+  // Every write from here on carries the retention recorded at init, on every host, without settings.
+  backend.setObjectLock?.(objectLockSettings(config));
   const repo = new Repository(backend, config, crypt, cacheRoot);
   repo.keyId = keyId;
   return repo;

@@ -141,8 +141,8 @@ describe('S3 settings', () => {
     });
     expect(warnings).toHaveLength(1);
     expect(s3SettingsFromEnv({}).options).toEqual({});
-    expect(s3SettingsFromEnv({ SNAP_S3_OBJECT_LOCK: 'compliance:30' }).options.objectLock).toEqual({ mode: 'COMPLIANCE', days: 30 });
-    expect(() => s3SettingsFromEnv({ SNAP_S3_OBJECT_LOCK: 'GOVERNANCE:0' })).toThrow(/^SNAP_S3_OBJECT_LOCK: /);
+    // Retention lives in the repository config now; a job still setting the old variable is told so.
+    expect(() => s3SettingsFromEnv({ SNAP_S3_OBJECT_LOCK: 'COMPLIANCE:30' })).toThrow(/^SNAP_S3_OBJECT_LOCK is no longer read: .*snap init --object-lock DAYS/);
     expect(() => s3SettingsFromEnv({ SNAP_S3_CONNECTIONS: '0' })).toThrow(/^SNAP_S3_CONNECTIONS: /);
     expect(() => s3SettingsFromEnv({ SNAP_S3_RETRY_TIME: 'forever' })).toThrow(/^SNAP_S3_RETRY_TIME: /);
     expect(() => s3SettingsFromEnv({ SNAP_S3_ENDPOINT: 'minio:9000' })).toThrow(/^SNAP_S3_ENDPOINT: /);

@@ -5,6 +5,7 @@ import { DEFAULT_COMPRESSION, parseCompression, type CompressionConfig } from '.
 import { DEFAULT_CHUNKER_PARAMS } from '../../chunker/params.js';
 import { openBackend } from '../../backend/openBackend.js';
 import { initRepository, isInterruptedInit } from '../../repository/initRepository.js';
+import { MAX_LOCK_DAYS, MIN_LOCK_DAYS, OBJECT_LOCK_MODES, type ObjectLockConfig, type ObjectLockMode } from '../../repository/config.js';
 import { FROM_PASSWORD, passwordSource } from '../password.js';
 import { printJson } from '../output.js';
 import type { Run } from './index.js';
@@ -30,6 +31,27 @@ export function parseChunkSize(s: string): { min: number; avg: number; max: numb
   return { min, avg, max };
 }
 
+/**
+ * --object-lock-mode when not given: governance. A restic or borg user's "append-only" is one the
+ * administrator can still undo (borg's append_only flag, a rest-server started without
+ * --append-only); GOVERNANCE is that: snap's credentials (without s3:BypassGovernanceRetention)
+ * cannot delete or overwrite history, the bucket's administrator can, for instance after a typo in
+ * DAYS. COMPLIANCE cannot be undone by anyone, the account's root included, for DAYS: chosen on purpose.
+ */
+const DEFAULT_LOCK_MODE: ObjectLockMode = 'governance';
+
+export function parseObjectLock(days: string | undefined, mode: string | undefined): ObjectLockConfig | undefined {
+  if (days === undefined) {
+    if (mode !== undefined) throw new InvalidArgumentError('--object-lock-mode needs --object-lock DAYS');
+    return undefined;
+  }
+  const n = Number(days);
+  if (!/^\d+$/.test(days.trim()) || n < MIN_LOCK_DAYS || n > MAX_LOCK_DAYS) throw new InvalidArgumentError(`--object-lock: expected a number of days from ${MIN_LOCK_DAYS} to ${MAX_LOCK_DAYS}, got '${days}'`);
+  const m = (mode ?? DEFAULT_LOCK_MODE).toLowerCase() as ObjectLockMode;
+  if (!OBJECT_LOCK_MODES.includes(m)) throw new InvalidArgumentError(`--object-lock-mode: expected ${OBJECT_LOCK_MODES.join(' or ')}, got '${mode}'`);
+  return { mode: m, days: n };
+}
+
 /** Hidden --pack-size: at least 4 KiB, so a pack always holds a few blobs. */
 function parsePackSize(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
@@ -48,10 +70,13 @@ export function registerInit(program: Command, run: Run): void {
     .option('--kdf <scrypt:N,r,p>', `key derivation cost (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`)
     .option('--from-repo <location>', 'take chunker parameters and id/chunker keys from another repository (for copy)')
     .option('--from-password-file <file>', 'password of the --from-repo repository (or SNAP_FROM_PASSWORD)')
+    .option('--object-lock <days>', 'S3 Object Lock: every object snap writes is retained this many days (recorded in the repository; needs a bucket with Object Lock)')
+    .option('--object-lock-mode <mode>', `governance (the bucket's administrator can still lift it) or compliance (nobody can) (default ${DEFAULT_LOCK_MODE})`)
     // Hidden, for tests: small packs let a few MB of test data fill many packs (prune, repack).
     .addOption(new Option('--pack-size <bytes>', 'pack target size in bytes').hideHelp())
     .action(run(async (ctx: CliContext, opts: unknown) => {
-      const o = opts as { encryption: string; compression: string; chunkSize: string; kdf?: string; fromRepo?: string; fromPasswordFile?: string; packSize?: string };
+      const o = opts as { encryption: string; compression: string; chunkSize: string; kdf?: string; fromRepo?: string; fromPasswordFile?: string; packSize?: string; objectLock?: string; objectLockMode?: string };
+      const objectLock = parseObjectLock(o.objectLock, o.objectLockMode);
       if (o.encryption !== 'aes-256-gcm' && o.encryption !== 'none') throw new InvalidArgumentError(`--encryption: expected aes-256-gcm or none, got '${o.encryption}'`);
       const compression = parseCompression(o.compression);
       const { resolveChunkerParams } = await import('../../chunker/index.js');
@@ -82,6 +107,7 @@ export function registerInit(program: Command, run: Run): void {
         from,
         packSize: parsePackSize(o.packSize),
         cacheDir: ctx.cacheDir(),
+        objectLock,
       });
       const doc = {
         repository_id: config.id,
@@ -89,9 +115,10 @@ export function registerInit(program: Command, run: Run): void {
         encryption: config.encryption,
         compression: compressionText(config.compression),
         chunker: { min: config.chunker.min, avg: config.chunker.avg, max: config.chunker.max },
+        object_lock: config.object_lock ?? null,
       };
       if (ctx.json) printJson(doc);
-      else ctx.say(`created ${config.encryption === 'none' ? 'unencrypted ' : ''}repository ${config.id.slice(0, 10)} at ${backend.location}`);
+      else ctx.say(`created ${config.encryption === 'none' ? 'unencrypted ' : ''}repository ${config.id.slice(0, 10)} at ${backend.location}${config.object_lock ? ` (every object retained ${config.object_lock.days} days, ${config.object_lock.mode})` : ''}`);
       await backend.close();
     }));
 }
