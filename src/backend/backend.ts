@@ -49,10 +49,12 @@ export interface Backend {
   close(): Promise<void>;
   /**
    * Remove what killed writers left behind (staged packs, unrenamed temp files) and say how much.
-   * Only with the exclusive lock held: a running writer's files look the same. Absent where writes
-   * leave nothing behind. S3: aborts this prefix's unfinished multipart uploads.
+   * Without `olderThanMs` only with the exclusive lock held: a running writer's files look the same.
+   * With it, only what was started longer ago than that (no writer runs that long: prune's grace
+   * period), so a shared lock is enough. Absent where writes leave nothing behind. S3: aborts this
+   * prefix's unfinished multipart uploads.
    */
-  removeLeftovers?(): Promise<{ files: number; bytes: number }>;
+  removeLeftovers?(opts?: { olderThanMs?: number }): Promise<{ files: number; bytes: number }>;
   /** From the repository config: the retention every object written from now on carries; absent: storage without retention. */
   setObjectLock?(lock: ObjectLockSettings | undefined): void;
   /** Whether objects here may carry retention (S3 Object Lock on the bucket); absent: never. */

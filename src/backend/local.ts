@@ -98,8 +98,9 @@ export class LocalBackend implements Backend {
     };
   }
 
-  async removeLeftovers(): Promise<{ files: number; bytes: number }> {
+  async removeLeftovers(opts: { olderThanMs?: number } = {}): Promise<{ files: number; bytes: number }> {
     const found = { files: 0, bytes: 0 };
+    const before = opts.olderThanMs === undefined ? Infinity : Date.now() - opts.olderThanMs;
     const dirs = [...LEFTOVER_DIRS];
     const data = await fs.readdir(this.full('data'), { withFileTypes: true }).catch(() => []);
     for (const e of data) if (e.isDirectory()) dirs.push(`data/${e.name}`);
@@ -109,7 +110,7 @@ export class LocalBackend implements Backend {
         if (!name.startsWith(TEMP_PREFIX)) continue;
         const file = path.join(this.full(dir), name);
         const st = await fs.stat(file).catch(() => undefined);
-        if (!st?.isFile()) continue;
+        if (!st?.isFile() || st.mtimeMs >= before) continue;
         await fs.rm(file, { force: true }).catch((e) => {
           throw wrap(e, file);
         });

@@ -340,10 +340,10 @@ export class S3Backend implements Backend {
     }
   }
 
-  /** Abort the unfinished multipart uploads under this prefix (killed runs; only under the exclusive lock). */
-  async removeLeftovers(): Promise<{ files: number; bytes: number }> {
+  /** Abort the unfinished multipart uploads under this prefix (killed runs): all of them only under the exclusive lock, else those older than `olderThanMs`. */
+  async removeLeftovers(opts: { olderThanMs?: number } = {}): Promise<{ files: number; bytes: number }> {
     try {
-      return await abortUploads(this.ctx(), this.root);
+      return await abortUploads(this.ctx(), this.root, opts.olderThanMs);
     } catch (e) {
       throw this.wrap(e, 'abort multipart uploads', this.root);
     }

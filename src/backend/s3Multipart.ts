@@ -51,18 +51,24 @@ export async function putMultipart(c: MultipartContext, key: string, body: Buffe
   }
 }
 
-/** Abort every unfinished multipart upload under `root` and count them. */
-export async function abortUploads(c: MultipartContext, root: string): Promise<{ files: number; bytes: number }> {
+/**
+ * Abort the unfinished multipart uploads under `root` and count them: every one, or only those
+ * initiated longer than `olderThanMs` ago by the server's clock (an upload of a running writer on
+ * another host is younger; an upload without a date is left alone then).
+ */
+export async function abortUploads(c: MultipartContext, root: string, olderThanMs?: number): Promise<{ files: number; bytes: number }> {
   const found = { files: 0, bytes: 0 };
+  const serverNow = () => Date.now() + ((c.client.config as { systemClockOffset?: number }).systemClockOffset ?? 0);
   try {
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     do {
-      const r = await c.send<{ Uploads?: Array<{ Key?: string; UploadId?: string }>; IsTruncated?: boolean; NextKeyMarker?: string; NextUploadIdMarker?: string }>(
+      const r = await c.send<{ Uploads?: Array<{ Key?: string; UploadId?: string; Initiated?: Date }>; IsTruncated?: boolean; NextKeyMarker?: string; NextUploadIdMarker?: string }>(
         new c.s3.ListMultipartUploadsCommand({ Bucket: c.bucket, Prefix: root, KeyMarker, UploadIdMarker, ...c.owner }),
       );
       for (const u of r.Uploads ?? []) {
         if (!u.Key || !u.UploadId) continue;
+        if (olderThanMs !== undefined && !(u.Initiated && new Date(u.Initiated).getTime() < serverNow() - olderThanMs)) continue;
         await c.send(new c.s3.AbortMultipartUploadCommand({ Bucket: c.bucket, Key: u.Key, UploadId: u.UploadId, ...c.owner })).catch((e) => {
           if (errorName(e) !== 'NoSuchUpload') throw e;
         });

@@ -75,7 +75,7 @@ export async function initRepository(backend: Backend, opts: InitOptions): Promi
  * missing bucket is made with Object Lock enabled; an existing one without it cannot be changed
  * (S3 enables Object Lock only at bucket creation), so init refuses in one line.
  */
-async function requireObjectLock(backend: Backend): Promise<void> {
+export async function requireObjectLock(backend: Backend): Promise<void> {
   if (!backend.objectLockEnabled) throw new InvalidArgumentError(`init --object-lock: ${backend.location} is not S3 storage; retention needs an S3 bucket with Object Lock enabled`);
   await backend.create({ objectLock: true });
   if (!(await backend.objectLockEnabled())) {

@@ -62,7 +62,7 @@ const CREATE: Spec = {
   snapshot_id: 'hex64', parent_id: 'hex64|null', files_new: 'int', files_changed: 'int', files_unmodified: 'int', dirs: 'int',
   bytes_read: 'int', bytes_added: 'int', bytes_stored: 'int', duration_s: 'number', files_failed: [{ path: 'string', error: 'string' }],
 };
-const INIT: Spec = { repository_id: 'hex64', location: 'string', encryption: 'string', compression: 'string', chunker: { min: 'int', avg: 'int', max: 'int' } };
+const INIT: Spec = { repository_id: 'hex64', location: 'string', encryption: 'string', compression: 'string', chunker: { min: 'int', avg: 'int', max: 'int' }, object_lock: 'null' };
 const LS_ENTRY: Spec = { path: 'string', name: 'string', type: 'string', size: 'int', mode: 'int', mtime: 'iso', uid: 'int', gid: 'int' };
 const DIFF_ENTRY: Spec = { path: 'string', type: 'string', size: 'int' };
 const DIFF: Spec = {
@@ -70,7 +70,7 @@ const DIFF: Spec = {
   totals: { added: 'int', removed: 'int', modified: 'int', type_changed: 'int', metadata_only: 'int', bytes_added: 'int', bytes_removed: 'int' },
 };
 const VERIFY: Spec = { ok: 'bool', checked: 'int', differences: [{ path: 'string', kind: 'string', detail: 'string' }] };
-const FORGET: Spec = { keep: [{ id: 'hex64', time: 'iso', reasons: ['string'] }], remove: [{ id: 'hex64', time: 'iso' }], dry_run: 'bool' };
+const FORGET: Spec = { keep: [{ id: 'hex64', time: 'iso', reasons: ['string'] }], remove: [{ id: 'hex64', time: 'iso' }], held: [{ id: 'hex64', time: 'iso', retained_until: 'iso' }], dry_run: 'bool' };
 const KEY_LIST: Spec = [{ id: 'hex64', current: 'bool', username: 'string', hostname: 'string', created: 'iso' }];
 const KEY_CHANGE: Spec = { ok: '=true', key_id: 'hex64' };
 const LOG: Spec = [{ time: 'iso', operation: 'string', username: 'string', hostname: 'string', snapshot_ids: ['hex64'], bytes_added: 'int', bytes_freed: 'int' }];
@@ -87,6 +87,7 @@ const RESTORE: Spec = {
 const PRUNE: Spec = {
   snapshots_removed: 'int', packs_deleted: 'int', packs_rewritten: 'int', bytes_freed: 'number', bytes_after: 'int', dry_run: 'bool',
   packs: [{ id: 'hex64', action: 'string', reason: 'string', unused_bytes: 'int' }],
+  retention: { snapshots_held: [{ id: 'hex64', time: 'iso', retained_until: 'iso' }], packs: 'int', bytes: 'int', unused_bytes: 'int', first_free: 'iso|null', last_free: 'iso|null' },
 };
 const CHECK: Spec = {
   ok: 'bool', errors: [{ kind: 'string', message: 'string', snapshot: 'string|null', pack: 'string|null', path: 'string|null' }],

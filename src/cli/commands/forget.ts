@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { planForget, type ForgetRequest } from '../../maintenance/forget/planForget.js';
+import { planForget, type ForgetPlan, type ForgetRequest } from '../../maintenance/forget/planForget.js';
 import { executeForget } from '../../maintenance/forget/executeForget.js';
 import { DEFAULT_GROUP_BY, describeGroupKey, parseGroupBy, parseKeepCount, type GroupPlan, type RetentionPolicy } from '../../maintenance/retention/index.js';
 import type { CliContext } from '../context.js';
@@ -72,6 +72,13 @@ export function printGroups(ctx: CliContext, groups: GroupPlan[], dryRun: boolea
   }
 }
 
+/** Records a policy would remove that Object Lock still retains, and from when they can go. */
+export function printHeld(ctx: CliContext, held: ForgetPlan['held']): void {
+  if (held.length === 0) return;
+  const dates = held.map((h) => h.retained_until).sort();
+  ctx.say(`${held.length} snapshot${held.length === 1 ? ' is' : 's are'} retained by S3 Object Lock and kept: a forget from ${localTime(dates[0]!)}${dates.length > 1 ? ` (the last from ${localTime(dates.at(-1)!)})` : ''} removes them`);
+}
+
 export function registerForget(program: Command, run: Run): void {
   addPolicyOptions(
     program
@@ -88,10 +95,11 @@ export function registerForget(program: Command, run: Run): void {
         const dryRun = Boolean(o.dryRun);
         if (!dryRun) await executeForget(repo, plan.remove.map((r) => r.id), { checkLock: () => lock.assertHeld() });
         if (ctx.json) {
-          printJson({ keep: plan.keep, remove: plan.remove, dry_run: dryRun });
+          printJson({ keep: plan.keep, remove: plan.remove, held: plan.held, dry_run: dryRun });
           return;
         }
         printGroups(ctx, plan.groups, dryRun);
+        printHeld(ctx, plan.held);
         const n = plan.remove.length;
         ctx.say(`${dryRun ? 'would remove' : 'removed'} ${n} snapshot${n === 1 ? '' : 's'}, ${dryRun ? 'would keep' : 'kept'} ${plan.remaining.length}; run 'snap prune' to free their data`);
       });

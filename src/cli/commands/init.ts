@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { DEFAULT_COMPRESSION, parseCompression, type CompressionConfig } from '../../pack/codec.js';
 import { DEFAULT_CHUNKER_PARAMS } from '../../chunker/params.js';
 import { openBackend } from '../../backend/openBackend.js';
-import { initRepository, isInterruptedInit } from '../../repository/initRepository.js';
+import { initRepository, isInterruptedInit, requireObjectLock } from '../../repository/initRepository.js';
 import { MAX_LOCK_DAYS, MIN_LOCK_DAYS, OBJECT_LOCK_MODES, type ObjectLockConfig, type ObjectLockMode } from '../../repository/config.js';
 import { FROM_PASSWORD, passwordSource } from '../password.js';
 import { printJson } from '../output.js';
@@ -96,6 +96,8 @@ export function registerInit(program: Command, run: Run): void {
         const { RepositoryExistsError } = await import('../../errors.js');
         throw new RepositoryExistsError(backend.location);
       }
+      // Before the password is asked for: storage that cannot retain objects fails init in one line.
+      if (objectLock) await requireObjectLock(backend);
       const password = encrypted ? await ctx.password().read() : undefined;
       if (encrypted && isWeakKdf(kdf)) ctx.warn(`note: --kdf ${formatKdf(kdf)} is below the recommended cost (${formatKdf(DEFAULT_KDF)}); use it for tests only`);
       const config = await initRepository(backend, {

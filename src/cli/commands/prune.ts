@@ -7,8 +7,9 @@ import { InvalidArgumentError } from '../../errors.js';
 import { lockWithoutSpace, type NoSpaceRecovery } from '../../repository/lockNoSpace.js';
 import type { RepositoryLock } from '../../repository/lock.js';
 import type { Repository } from '../../repository/repository.js';
-import { printJson, size, table } from '../output.js';
-import { addPolicyOptions, forgetRequest, printGroups, type PolicyCliOptions } from './forget.js';
+import { localTime, printJson, size, table } from '../output.js';
+import { retentionSummary } from '../../maintenance/prune/retained.js';
+import { addPolicyOptions, forgetRequest, printGroups, printHeld, type PolicyCliOptions } from './forget.js';
 import { parseDuration } from '../context.js';
 import type { Run } from './index.js';
 
@@ -127,7 +128,9 @@ export function pruneDocument(r: PruneReport): Record<string, unknown> {
     instant_delete: r.instant,
     packs_condemned: r.condemnedNow,
     packs_condemned_waiting: r.condemnedWaiting,
-    packs: r.plan.packs.map((p) => ({ id: p.id, action: p.action, reason: p.reason, unused_bytes: p.unusedBytes, size: p.size })),
+    // S3 Object Lock: what retention holds back and when its space comes free (retained.ts).
+    retention: { snapshots_held: r.forget?.held ?? [], ...retentionSummary(r.plan) },
+    packs: r.plan.packs.map((p) => ({ id: p.id, action: p.action, reason: p.reason, unused_bytes: p.unusedBytes, size: p.size, ...(p.retainedUntil ? { retained_until: p.retainedUntil } : {}) })),
   };
 }
 
@@ -135,6 +138,7 @@ function printReport(ctx: CliContext, r: PruneReport, verbose: boolean): void {
   const would = r.dryRun ? 'would ' : '';
   if (r.forget) {
     printGroups(ctx, r.forget.groups, r.dryRun);
+    printHeld(ctx, r.forget.held);
     ctx.say(`${would}remove ${r.forget.remove.length} snapshot(s), keep ${r.forget.remaining.length}`);
   }
   const packs = r.plan.packs;
@@ -155,6 +159,10 @@ function printReport(ctx: CliContext, r: PruneReport, verbose: boolean): void {
   );
   const limit = Number.isFinite(plan.maxUnusedBytes) ? size(plan.maxUnusedBytes) : 'unlimited';
   ctx.say(`used data ${size(plan.usedBytes)}; unused ${size(plan.unusedBytesBefore)} before, ${size(plan.unusedBytesAfter)} after (limit ${limit})`);
+  const held = retentionSummary(plan);
+  if (held.packs > 0) {
+    ctx.say(`S3 Object Lock retains ${held.packs} pack(s) prune would free (${size(held.bytes)}, ${size(held.unused_bytes)} unused): their space comes free from ${localTime(held.first_free!)}${held.last_free !== held.first_free ? ` to ${localTime(held.last_free!)}` : ''}, at a prune after that`);
+  }
   if (r.condemnedWaiting > 0) ctx.say(`${r.condemnedWaiting} condemned pack(s) wait for their grace period (a later prune deletes them)`);
   if (r.leftovers.files > 0) ctx.say(`removed ${r.leftovers.files} file(s) staged by interrupted commands (${size(r.leftovers.bytes)})`);
   if (plan.nothingToDo) ctx.say('nothing to prune');

@@ -10,6 +10,7 @@ import type { Snapshot } from '../../repository/snapshotRecord.js';
 import {
   isEmptyPolicy, planForgetIds, planRetention, type GroupBy, type GroupPlan, type KeepDecision, type PolicySnapshot, type RetentionPolicy,
 } from '../retention/index.js';
+import { holdRetained, retainedRecords, type HeldSnapshot } from './retainedSnapshots.js';
 
 export interface ForgetRequest {
   /** Snapshot selectors given on the command line; empty for a policy run. */
@@ -28,6 +29,8 @@ export interface ForgetPlan {
   remove: Array<{ id: string; time: string }>;
   /** Every snapshot that stays (not only the filtered ones), oldest first. */
   remaining: Snapshot[];
+  /** Records the policy would remove that S3 Object Lock still retains: kept (also in `keep`), with their date. */
+  held: HeldSnapshot[];
 }
 
 /** The time shown for a forgotten record that could not be read. */
@@ -74,11 +77,23 @@ export async function planForget(repo: Repository, req: ForgetRequest): Promise<
     const chosen = all.filter((s) => matchesFilter(s, req.filter));
     groups = planRetention(chosen.map(policySnapshot), req.policy, req.groupBy, { now: req.now });
   }
+  const now = req.now ?? new Date();
+  const retained = await retainedRecords(repo.backend, groups.flatMap((g) => g.remove.map((r) => r.id)), now);
+  if (req.selectors.length > 0 && retained.size > 0) {
+    // Named on purpose: refused before anything is removed, with the date it can be (retainedSnapshots.ts).
+    const [id, until] = [...retained].sort((a, b) => a[1].getTime() - b[1].getTime()).at(-1)!;
+    throw new InvalidArgumentError(
+      `snapshot ${id.slice(0, 12)}${retained.size > 1 ? ` (and ${retained.size - 1} more)` : ''} is retained by S3 Object Lock until ${until.toISOString()}: nothing was removed; it can be forgotten from then on`,
+    );
+  }
+  const hold = holdRetained(groups, retained);
+  groups = hold.groups;
   const removed = new Set(groups.flatMap((g) => g.remove.map((r) => r.id)));
   return {
     groups,
     keep: groups.flatMap((g) => g.keep),
     remove: groups.flatMap((g) => g.remove),
     remaining: all.filter((s) => !removed.has(s.id)),
+    held: hold.held,
   };
 }

@@ -49,6 +49,8 @@ export interface PackDecision {
   usedBlobs: number;
   usedBytes: number;
   unusedBytes: number;
+  /** Set when S3 Object Lock holds a pack the plan would delete or repack (retained.ts): ISO-8601. */
+  retainedUntil?: string;
 }
 
 export interface PrunePlan {

@@ -116,10 +116,12 @@ export async function pruneRepository(repo: Repository, req: PruneRequest): Prom
     onRepack: (p) => progress({ phase: 'repack', done: p.packsDone, total: p.packsTotal, bytes: p.bytesRead }),
     onDelete: (done, total) => progress({ phase: 'delete-packs', done, total }),
   });
-  // Staged packs of a create killed mid-pack are no objects (never listed, never indexed): nothing
-  // else would ever remove them. Only with the exclusive lock held is no writer staging anything now.
+  // Staged packs and multipart uploads of a create killed mid-pack are no objects (never listed,
+  // never indexed): nothing else would ever remove them. Only with the exclusive lock held is no
+  // writer staging anything now; beside backups (two-phase), only those older than the grace
+  // period go, which no running backup can own (the grace period's own promise).
   await checkLock();
-  const leftovers = (instant ? await repo.backend.removeLeftovers?.() : undefined) ?? { files: 0, bytes: 0 };
+  const leftovers = (await repo.backend.removeLeftovers?.(instant ? {} : { olderThanMs: graceMs })) ?? { files: 0, bytes: 0 };
   // Negative when a two-phase prune repacks: the new packs are written now, the old ones only
   // condemned (freed by a later prune). The log's byte counts are never negative (auditLog.ts).
   const bytesFreed = Math.max(0, outcome.bytesFreed + leftovers.bytes);
