@@ -25,6 +25,7 @@ export {
   type ChunkSpan,
   type HashedChunkSpan,
   FastCDC2020,
-  FastCDC2020Fast,
+  FastCDC2020Wasm,
 } from './fastcdc2020.js';
-export { DEFAULT_READ_SIZE, StreamChunker, chunkFile, chunkBuffer, fastChunker } from './streamChunker.js';
+export { StreamChunker, chunkBuffer, fastChunker } from './streamChunker.js';
+export { DEFAULT_READ_SIZE, MAX_READ_SIZE, ReadIntoChunker, chunkFile } from './fileChunker.js';

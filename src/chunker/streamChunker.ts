@@ -8,14 +8,9 @@
 //
 // Offsets are plain JS numbers (exact to 2^53) and are never put through 32-bit operators.
 
-import type { FileHandle } from 'node:fs/promises';
-import { constants as bufferConstants } from 'node:buffer';
 import { InvalidArgumentError } from '../errors.js';
-import { FastCDC2020Fast } from './fastcdc2020.js';
+import { FastCDC2020Wasm } from './fastcdc2020.js';
 import type { ChunkerParams } from './params.js';
-
-/** chunkFile's default read size: large positioned reads keep syscalls and promise hops rare. */
-export const DEFAULT_READ_SIZE = 4 * 1024 * 1024;
 
 // A carry buffer holds the pending bytes (< max) plus at most max bytes appended from the next piece.
 const CARRY_CAPACITY_IN_MAX = 2;
@@ -28,7 +23,7 @@ const CARRY_CAPACITY_IN_MAX = 2;
  * After finish() the instance is reset and can chunk another stream.
  */
 export class StreamChunker {
-  readonly #chunker: FastCDC2020Fast;
+  readonly #chunker: FastCDC2020Wasm;
   readonly #max: number;
   // Two carry buffers: when a push drains the pending bytes and continues in the pushed data, its
   // tail goes to the other buffer, because views into the current one were returned in this call.
@@ -132,56 +127,17 @@ function asBuffer(piece: Uint8Array): Buffer {
 }
 
 /**
- * Chunks a whole file from its current contents, reading with positioned reads of readSize bytes
- * into two reused buffers: the next read runs (on the libuv pool) while the chunks of the current one
- * are consumed. Each yielded chunk is a view valid until the next iteration; copy what you keep.
- * Memory: 2 × readSize + 4 × max. Reading stops at the first 0-byte read (EOF). Read errors propagate
- * unchanged (the caller knows the path). If the consumer stops early, the read in flight is awaited
- * before the generator returns, so the caller may close the handle right after.
+ * Chunkers hold no state between cut() calls; building one instantiates its WebAssembly memory and
+ * tables, so one per (gear, params) is kept, per thread.
  */
-export async function* chunkFile(
-  handle: FileHandle,
-  params: ChunkerParams,
-  gear: BigUint64Array,
-  readSize: number = DEFAULT_READ_SIZE,
-): AsyncGenerator<Buffer, void, undefined> {
-  if (!Number.isSafeInteger(readSize) || readSize < 1 || readSize > bufferConstants.MAX_LENGTH) {
-    throw new InvalidArgumentError(`readSize must be an integer in [1, ${bufferConstants.MAX_LENGTH}], got ${readSize}`);
-  }
-  const chunker = new StreamChunker(params, gear);
-  const buffers = [Buffer.allocUnsafe(readSize), Buffer.allocUnsafe(readSize)];
-  let position = 0;
-  let which = 0;
-  let inFlight: Promise<{ bytesRead: number }> | undefined = handle.read(buffers[which], 0, readSize, position);
-  try {
-    for (;;) {
-      const { bytesRead } = await inFlight;
-      inFlight = undefined;
-      if (bytesRead === 0) break;
-      const current = buffers[which].subarray(0, bytesRead);
-      position += bytesRead;
-      // The other buffer is free: its chunks were all consumed before this iteration.
-      which = 1 - which;
-      inFlight = handle.read(buffers[which], 0, readSize, position);
-      yield* chunker.push(current);
-    }
-    yield* chunker.finish();
-  } finally {
-    // Early return or an error: do not leave a read into our buffer running on a handle the
-    // caller is about to close (its rejection would also go unhandled).
-    if (inFlight !== undefined) await inFlight.catch(() => undefined);
-  }
-}
+const chunkers = new WeakMap<BigUint64Array, Map<string, FastCDC2020Wasm>>();
 
-/** Chunkers are immutable; building one derives its tables, so one per (gear, params) is kept. */
-const chunkers = new WeakMap<BigUint64Array, Map<string, FastCDC2020Fast>>();
-
-export function fastChunker(params: ChunkerParams, gear: BigUint64Array): FastCDC2020Fast {
+export function fastChunker(params: ChunkerParams, gear: BigUint64Array): FastCDC2020Wasm {
   let byParams = chunkers.get(gear);
   if (!byParams) chunkers.set(gear, (byParams = new Map()));
   const key = `${params.min},${params.avg},${params.max},${params.level ?? ''}`;
   let c = byParams.get(key);
-  if (!c) byParams.set(key, (c = new FastCDC2020Fast(params, gear)));
+  if (!c) byParams.set(key, (c = new FastCDC2020Wasm(params, gear)));
   return c;
 }
 

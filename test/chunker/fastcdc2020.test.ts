@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CHUNKER_PARAMS,
   FastCDC2020,
-  FastCDC2020Fast,
+  FastCDC2020Wasm,
   MASKS,
   MAX_SIZE_UPPER_LIMIT,
   MIN_SIZE_LOWER_LIMIT,
@@ -71,7 +71,7 @@ describe('parameters', () => {
     [{ min: 64.5, avg: 256, max: 1024 }, 'min'],
     [{ min: Number.NaN, avg: 256, max: 1024 }, 'min'],
   ])('rejects %o', (params, word) => {
-    for (const make of [() => new FastCDC2020(params as ChunkerParams, STANDARD_GEAR), () => new FastCDC2020Fast(params as ChunkerParams, STANDARD_GEAR)]) {
+    for (const make of [() => new FastCDC2020(params as ChunkerParams, STANDARD_GEAR), () => new FastCDC2020Wasm(params as ChunkerParams, STANDARD_GEAR)]) {
       expect(make).toThrow(InvalidArgumentError);
       expect(make).toThrow(word);
     }
@@ -104,7 +104,7 @@ describe('gear tables', () => {
 
   it('rejects tables of the wrong size', () => {
     expect(() => gearFromBytes(Buffer.alloc(2047))).toThrow(InvalidArgumentError);
-    expect(() => new FastCDC2020Fast(DEFAULT_CHUNKER_PARAMS, new BigUint64Array(255))).toThrow(InvalidArgumentError);
+    expect(() => new FastCDC2020Wasm(DEFAULT_CHUNKER_PARAMS, new BigUint64Array(255))).toThrow(InvalidArgumentError);
     expect(() => new FastCDC2020(DEFAULT_CHUNKER_PARAMS, new BigUint64Array(257))).toThrow(InvalidArgumentError);
   });
 });
@@ -125,7 +125,7 @@ describe('parity with fastcdc-rs v2020 on generated inputs', () => {
     const gear = c.gear === 'keyed' ? KEYED_GEAR : STANDARD_GEAR;
     const reference = new FastCDC2020(c.params, gear).chunks(data);
     expect(reference.map((s) => [s.length, s.hash])).toEqual(c.chunks);
-    expect(lengths(new FastCDC2020Fast(c.params, gear).chunks(data))).toEqual(c.chunks.map(([length]) => length));
+    expect(lengths(new FastCDC2020Wasm(c.params, gear).chunks(data))).toEqual(c.chunks.map(([length]) => length));
   });
 
   it('all zeros: max-size chunks with fastcdc-rs test_cut_all_zeros hash', () => {
@@ -133,7 +133,7 @@ describe('parity with fastcdc-rs v2020 on generated inputs', () => {
     const zeros = Buffer.alloc(length);
     const chunks = new FastCDC2020(params, STANDARD_GEAR).chunks(zeros);
     expect(chunks.map((c) => [c.length, c.hash])).toEqual(Array.from({ length: length / chunkLength }, () => [chunkLength, hash]));
-    expect(lengths(new FastCDC2020Fast(params, STANDARD_GEAR).chunks(zeros))).toEqual(lengths(chunks));
+    expect(lengths(new FastCDC2020Wasm(params, STANDARD_GEAR).chunks(zeros))).toEqual(lengths(chunks));
   });
 });
 
@@ -168,12 +168,12 @@ describe.skipIf(sekien === undefined)('parity with fastcdc-rs v2020 published te
     const gear = c.seed === undefined ? STANDARD_GEAR : STANDARD_GEAR.map((v) => v ^ c.seed!);
     const reference = new FastCDC2020(c.params, gear).chunks(sekien!);
     expect(reference.map((s) => [s.length, s.hash])).toEqual(c.chunks);
-    expect(lengths(new FastCDC2020Fast(c.params, gear).chunks(sekien!))).toEqual(c.chunks.map(([length]) => length));
+    expect(lengths(new FastCDC2020Wasm(c.params, gear).chunks(sekien!))).toEqual(c.chunks.map(([length]) => length));
   });
 });
 
 describe('properties', () => {
-  it('the fast class cuts exactly where the reference does', () => {
+  it('the WebAssembly class cuts exactly where the reference does', () => {
     fc.assert(
       fc.property(
         arbitraryParams(),
@@ -184,7 +184,7 @@ describe('properties', () => {
           const data = mixedInput(length, seed);
           const gear = keyed ? gearFromBytes(keyedGearBytes(seed)) : STANDARD_GEAR;
           const reference = lengths(new FastCDC2020(params, gear).chunks(data));
-          expect(lengths(new FastCDC2020Fast(params, gear).chunks(data))).toEqual(reference);
+          expect(lengths(new FastCDC2020Wasm(params, gear).chunks(data))).toEqual(reference);
         },
       ),
       { numRuns: 60 },
@@ -195,7 +195,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(arbitraryParams(), fc.integer({ min: 0, max: 1024 * 1024 }), fc.integer(), (params, length, seed) => {
         const data = mixedInput(length, seed);
-        const spans = new FastCDC2020Fast(params, STANDARD_GEAR).chunks(data);
+        const spans = new FastCDC2020Wasm(params, STANDARD_GEAR).chunks(data);
         let offset = 0;
         spans.forEach((span, i) => {
           expect(span.offset).toBe(offset);
@@ -212,7 +212,7 @@ describe('properties', () => {
 
   it('cut() honours start and end inside a larger buffer', () => {
     const data = mixedInput(300 * 1024, 7);
-    const chunker = new FastCDC2020Fast({ min: 2048, avg: 8192, max: 32768 }, STANDARD_GEAR);
+    const chunker = new FastCDC2020Wasm({ min: 2048, avg: 8192, max: 32768 }, STANDARD_GEAR);
     const whole = lengths(chunker.chunks(data.subarray(1000, 200_000)));
     const inPlace: number[] = [];
     for (let pos = 1000; pos < 200_000; ) {

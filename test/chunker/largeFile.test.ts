@@ -1,6 +1,7 @@
 // chunkFile on a sparse file larger than 4 GiB: no 32-bit offsets anywhere. The file is mostly a
 // hole (zeros, which chunk at max size), with marker regions near the start, across the 4 GiB boundary
-// and at the end.
+// and at the end. chunkFile reads into the WebAssembly chunker's memory (addresses < 2^31) while the
+// file offsets pass 2^32; the JavaScript reference checks every boundary.
 //
 // The parameters put min close to max, so the chunker skips 15/16 of every chunk unhashed: with the
 // default parameters every zero byte is scanned and the test takes 10 s alone, far more on a loaded
@@ -10,7 +11,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STANDARD_GEAR, StreamChunker, chunkFile } from '../../src/chunker/index.js';
+import { FastCDC2020, STANDARD_GEAR, StreamChunker, chunkFile } from '../../src/chunker/index.js';
 import { mixedInput } from './fixtures.js';
 
 const GiB = 1024 ** 3;
@@ -101,5 +102,18 @@ describe('chunkFile on a sparse file > 4 GiB', () => {
     }
     for (const c of replay.finish()) replayed.push(c.length);
     expect(replayed).toEqual(lengths);
+
+    // The JavaScript reference (53-bit offsets, no WebAssembly) agrees: cut() looks at most max bytes
+    // past a chunk start, so each cut is computed on a window of the file's content at that offset.
+    const reference = new FastCDC2020(PARAMS, STANDARD_GEAR);
+    const window = Buffer.alloc(PARAMS.max);
+    const referenceLengths: number[] = [];
+    for (let pos = 0; pos < FILE_SIZE; ) {
+      const bytes = contentAt(pos, window.subarray(0, Math.min(PARAMS.max, FILE_SIZE - pos)));
+      const length = reference.cut(bytes, 0, bytes.length);
+      referenceLengths.push(length);
+      pos += length;
+    }
+    expect(referenceLengths).toEqual(lengths);
   });
 });

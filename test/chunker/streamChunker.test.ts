@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_CHUNKER_PARAMS,
-  FastCDC2020Fast,
+  FastCDC2020Wasm,
   STANDARD_GEAR,
   StreamChunker,
   chunkFile,
@@ -20,7 +20,7 @@ const MiB = 1024 * 1024;
 const GARBAGE = 0xa5;
 
 function wholeLengths(params: ChunkerParams, gear: BigUint64Array, data: Buffer): number[] {
-  return new FastCDC2020Fast(params, gear).chunks(data).map((s) => s.length);
+  return new FastCDC2020Wasm(params, gear).chunks(data).map((s) => s.length);
 }
 
 /**
