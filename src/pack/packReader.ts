@@ -3,7 +3,7 @@
 
 import type { Backend } from '../backend/backend.js';
 import { IntegrityError } from '../errors.js';
-import type { Crypt } from '../repository/crypt.js';
+import type { Crypt } from '../crypto/index.js';
 import { decodeBlob, type Codec } from './codec.js';
 import { decodePackHeader, HEADER_LENGTH_BYTES, packObjectName, type PackEntry } from './packFormat.js';
 

@@ -15,7 +15,7 @@ import { decodeIndex, encodeIndex, type IndexPack } from '../index/indexFormat.j
 import { CACHE_DIR_MODE, privateDir } from '../index/cacheFolder.js';
 import { readBlobAt } from '../pack/packReader.js';
 import type { RepoConfig } from './config.js';
-import type { Crypt } from './crypt.js';
+import type { Crypt } from '../crypto/index.js';
 import { RepositoryLock, type LockOptions } from './lock.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot, type SnapshotRecord } from './snapshotRecord.js';
 import { appendLog, readLog, verifyChain, type LogEntry, type StoredLogEntry } from './auditLog.js';

@@ -9,7 +9,7 @@ import { PackWriter } from '../../src/pack/packWriter.js';
 import { readPackHeader, readBlobAt } from '../../src/pack/packReader.js';
 import { Codec, encodeBlob } from '../../src/pack/codec.js';
 import { LocalBackend } from '../../src/backend/local.js';
-import { Crypt } from '../../src/repository/crypt.js';
+import { Crypt } from '../../src/crypto/index.js';
 import { generateKeyMaterial } from '../../src/crypto/index.js';
 import { BlobType, type BlobId } from '../../src/ids.js';
 
