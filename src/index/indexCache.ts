@@ -12,23 +12,22 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Database, RootDatabase } from 'lmdb';
-import { ID_BYTES, type BlobId, type BlobType } from '../ids.js';
-import type { Codec } from '../pack/codec.js';
+import { ID_BYTES, type BlobId } from '../ids.js';
 import type { IndexPack } from './indexFormat.js';
 import { RunFiles, sortedOffsets } from './runFiles.js';
 import { buildBeside } from './buildBeside.js';
 import { isLmdbDamage, openCacheEnv, setAside } from './lmdbFile.js';
+import { CACHED_LOCATION_BYTES, decodeLocation, locationSeq, writeLocationFields, writeLocationPack, writeLocationSeq, type CachedLocation } from './locationCodec.js';
 
 /** Entries per LMDB write transaction when applying index files: random keys need big batches. */
 const APPLY_BATCH_ENTRIES = 100_000;
-/** Value layout: pack id | offset u32 | stored u32 | raw u32 | type u8 | codec u8 | index seq u32. */
-const VALUE_BYTES = ID_BYTES + 4 + 4 + 4 + 1 + 1 + 4;
+/** Values of `blobs` and `shadowed`: a location with its index file seq (locationCodec.ts). */
+const VALUE_BYTES = CACHED_LOCATION_BYTES;
 const SEQ_KEY = 'next_seq';
 const LAYOUT_KEY = 'layout';
 /** 2: entries shadowed by a newer file's are kept (`shadowed`). A cache of another layout is rebuilt. */
 const LAYOUT = 2;
 const EPOCH_KEY = 'epoch';
-const SEQ_OFFSET = 46;
 /**
  * A cold cache (nothing applied yet) facing at least this many index files is built in bulk: in
  * key order with MDB_APPEND into a fresh environment beside it, then swapped in. Applying millions
@@ -42,14 +41,7 @@ type LoadIndexFile = (name: string) => Promise<IndexPack[]>;
 /** One line for the user (the CLI prints it): the cache was damaged and has been rebuilt. */
 export type CacheNotice = (message: string) => void;
 
-export interface CachedLocation {
-  packId: string;
-  offset: number;
-  storedLength: number;
-  rawLength: number;
-  type: BlobType;
-  codec: Codec;
-}
+export type { CachedLocation } from './locationCodec.js';
 
 export class IndexCache {
   private constructor(
@@ -153,15 +145,11 @@ export class IndexCache {
           const fileSeq = seq++;
           const ids = Buffer.allocUnsafe(packs.reduce((n, p) => n + p.entries.length, 0) * ID_BYTES);
           let at = 0;
-          value.writeUInt32LE(fileSeq, SEQ_OFFSET);
+          writeLocationSeq(value, fileSeq);
           for (const p of packs) {
-            value.write(p.packId, 0, ID_BYTES, 'hex');
+            writeLocationPack(value, p.packId);
             for (const e of p.entries) {
-              value.writeUInt32LE(e.offset, 32);
-              value.writeUInt32LE(e.storedLength, 36);
-              value.writeUInt32LE(e.rawLength, 40);
-              value[44] = e.type;
-              value[45] = e.codec;
+              writeLocationFields(value, ID_BYTES, e);
               runs.add(e.id, value);
               e.id.copy(ids, at);
               at += ID_BYTES;
@@ -189,7 +177,7 @@ export class IndexCache {
       // Runs fill in file order, so among equal ids the newest file's record comes last.
       const order = sortedOffsets(data, R, ID_BYTES, 1);
       const sameId = (a: number, b: number) => data.compare(data, b, b + ID_BYTES, a, a + ID_BYTES);
-      const seqOf = (at: number) => data.readUInt32LE(at + ID_BYTES + SEQ_OFFSET);
+      const seqOf = (at: number) => locationSeq(data, at + ID_BYTES);
       this.env.transactionSync(() => {
         for (let j = 0; j < n; j++) {
           const at = order[j]!;
@@ -210,15 +198,7 @@ export class IndexCache {
 
   lookup(id: BlobId): CachedLocation | undefined {
     const v = this.blobs.getBinaryFast(id);
-    if (!v) return undefined;
-    return {
-      packId: v.toString('hex', 0, ID_BYTES),
-      offset: v.readUInt32LE(32),
-      storedLength: v.readUInt32LE(36),
-      rawLength: v.readUInt32LE(40),
-      type: v[44] as BlobType,
-      codec: v[45] as Codec,
-    };
+    return v ? decodeLocation(v) : undefined;
   }
 
   has(id: BlobId): boolean {
@@ -270,19 +250,15 @@ export class IndexCache {
         seqKey.writeUInt32BE(fileSeq, 0);
         for (const p of packs) {
           const value = Buffer.alloc(VALUE_BYTES);
-          value.write(p.packId, 0, ID_BYTES, 'hex');
-          value.writeUInt32LE(fileSeq, SEQ_OFFSET);
+          writeLocationPack(value, p.packId);
+          writeLocationSeq(value, fileSeq);
           for (const e of p.entries) {
-            value.writeUInt32LE(e.offset, 32);
-            value.writeUInt32LE(e.storedLength, 36);
-            value.writeUInt32LE(e.rawLength, 40);
-            value[44] = e.type;
-            value[45] = e.codec;
+            writeLocationFields(value, ID_BYTES, e);
             // An entry of another file is kept as this blob's fallback (dropFile).
             // (getBinary, not getBinaryFast: a fast buffer cannot be copied inside a write transaction.)
             const found = this.blobs.getBinary(e.id);
             const old = found && found.length === VALUE_BYTES ? Buffer.from(found) : undefined;
-            const oldSeq = old?.readUInt32LE(SEQ_OFFSET);
+            const oldSeq = old && locationSeq(old);
             if (old && oldSeq !== fileSeq) this.shadowed.putSync(shadowKey(e.id, oldSeq!), old);
             this.blobs.putSync(e.id, Buffer.from(value));
             e.id.copy(seqKey, 4);
@@ -307,7 +283,7 @@ export class IndexCache {
       for (const key of this.bySeq.getKeys({ start, end }) as Iterable<Buffer>) {
         const id = Buffer.from(key.subarray(4));
         const v = this.blobs.getBinary(id);
-        if (v && v.readUInt32LE(SEQ_OFFSET) === seq) {
+        if (v && locationSeq(v) === seq) {
           // This file's entry was the live one: the newest other file naming the blob takes over.
           const next = this.newestShadow(id);
           if (next) {

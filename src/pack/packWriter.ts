@@ -6,7 +6,7 @@ import type { promises as fs } from 'node:fs';
 import type { Backend, StagedObject } from '../backend/backend.js';
 import { ObjectNameHasher } from '../crypto/index.js';
 import { asPackId, type BlobId, type BlobType, type PackId } from '../ids.js';
-import type { Crypt } from '../repository/crypt.js';
+import type { Crypt } from '../crypto/index.js';
 import type { PackCipher } from '../crypto/index.js';
 import type { Codec } from './codec.js';
 import { encodePackHeader, HEADER_LENGTH_BYTES, packObjectName, type PackEntry } from './packFormat.js';

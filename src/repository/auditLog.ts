@@ -12,7 +12,7 @@ import os from 'node:os';
 import type { Backend } from '../backend/backend.js';
 import { objectName } from '../crypto/index.js';
 import { IntegrityError } from '../errors.js';
-import type { Crypt } from './crypt.js';
+import type { Crypt } from '../crypto/index.js';
 import { readStateFile, writeStateFile } from './clientState.js';
 
 export interface LogEntry {

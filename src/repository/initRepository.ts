@@ -6,7 +6,7 @@ import { DEFAULT_KDF, generateKeyMaterial, type KdfParams, type KeyMaterial } fr
 import { InvalidArgumentError, RepositoryExistsError } from '../errors.js';
 import { DEFAULT_COMPRESSION, type CompressionConfig } from '../pack/codec.js';
 import { configProblem, DEFAULT_PACK_SIZE, objectLockSettings, type ObjectLockConfig, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, newRepoId, type RepoConfig } from './config.js';
-import { Crypt } from './crypt.js';
+import { Crypt } from '../crypto/index.js';
 import { addKey } from './keys.js';
 import { defaultCacheDir } from './repository.js';
 import { TRUST_RECORD_VERSION, writeTrust, type TrustRecord } from './trustStore.js';

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Backend } from '../backend/backend.js';
 import { InvalidArgumentError, RepositoryLockedError, SnapError, type LockHolder } from '../errors.js';
-import type { Crypt } from './crypt.js';
+import type { Crypt } from '../crypto/index.js';
 import { encodeLock, newLockRecord, thisProcess, type LockRecord, type ProcessIdentity } from './lockRecord.js';
 import { DEFAULT_LOCK_TIMES, readLocks, staleReason, type Judge, type LockEntry, type LockTimes } from './lockReader.js';
 

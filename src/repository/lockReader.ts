@@ -9,7 +9,7 @@
 
 import type { Backend } from '../backend/backend.js';
 import { NotFoundError } from '../errors.js';
-import type { Crypt } from './crypt.js';
+import type { Crypt } from '../crypto/index.js';
 import { decodeLock, holderIsDead, type LockRecord, type ProcessIdentity } from './lockRecord.js';
 
 /** Refresh every 5 minutes, stale after 30 minutes without one (restic's values). */

@@ -12,7 +12,7 @@ import type { Backend } from '../backend/backend.js';
 import { openBackend, type BackendOptions } from '../backend/openBackend.js';
 import { IntegrityError, RepositoryNotFoundError, UntrustedRepositoryError } from '../errors.js';
 import { decodeConfig, objectLockSettings, type RepoConfig } from './config.js';
-import { Crypt } from './crypt.js';
+import { Crypt } from '../crypto/index.js';
 import { listKeyNames, unlockKeys } from './keys.js';
 import { defaultCacheDir, Repository } from './repository.js';
 import { readTrust, rememberTrust, trustFile, type TrustRecord } from './trustStore.js';

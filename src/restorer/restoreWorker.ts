@@ -3,25 +3,24 @@
 // with synchronous calls on a descriptor (open, positioned writes, metadata, close). Two of these
 // beside the main thread's tree walk keep both cores busy on trees of many small files.
 
-import { ID_BYTES } from '../ids.js';
+import { ID_BYTES, type BlobId } from '../ids.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import fs from 'node:fs';
-import { IdHasher, PackCipher } from '../crypto/index.js';
+import { IdHasher, PackCipher, PackCiphers } from '../crypto/index.js';
 import { IntegrityError, StorageError } from '../errors.js';
-import { decodeBlob, type Codec } from '../pack/codec.js';
+import type { Codec } from '../pack/codec.js';
+import { openBlob } from '../pack/openBlob.js';
 import { applyFileMetadataFd } from '../tree/fdMetadata.js';
 import type { Xattr } from '../tree/index.js';
 import { CREATE_FLAGS, removeTemp, tempPathFor } from './tempName.js';
 import { FILE_CHMOD, FILE_CHOWN, type WorkerFailedFile, type RestoreBatchMessage, type RestoreWorkerData, type RestoreWorkerDone, type RestoreWorkerReply, type WorkerError } from './restoreWorkerProtocol.js';
 
-/** Pack ciphers kept (one HKDF each); a batch touches a few packs. */
-const CIPHER_CACHE = 256;
 const SALT_BYTES = PackCipher.SALT_BYTES;
 
 const init = workerData as RestoreWorkerData;
 const masterKey = init.masterKey ? Buffer.from(init.masterKey) : undefined;
 const hasher = new IdHasher(init.idKey ? Buffer.from(init.idKey) : undefined);
-const ciphers = new Map<string, PackCipher>();
+const ciphers = masterKey ? new PackCiphers(masterKey) : undefined;
 
 /** A failure tied to one blob, raised when the first file that needs it is written. */
 class BlobFailure {
@@ -47,18 +46,6 @@ async function runBatch(b: RestoreBatchMessage): Promise<void> {
   parentPort!.postMessage(reply);
 }
 
-function cipherFor(b: RestoreBatchMessage, range: number): PackCipher | undefined {
-  if (!masterKey) return undefined;
-  const packId = b.rangePackIds[range]!;
-  let c = ciphers.get(packId);
-  if (!c) {
-    if (ciphers.size >= CIPHER_CACHE) ciphers.delete(ciphers.keys().next().value!);
-    c = PackCipher.fromSalt(masterKey, Buffer.from(b.rangeSalts.buffer, b.rangeSalts.byteOffset + range * SALT_BYTES, SALT_BYTES));
-    ciphers.set(packId, c);
-  }
-  return c;
-}
-
 /** Every blob of the batch, opened at once (zstd runs on the thread pool); failures kept per blob. */
 async function openBlobs(b: RestoreBatchMessage): Promise<Array<Buffer | BlobFailure>> {
   const ranges = b.ranges.map((ab) => Buffer.from(ab));
@@ -72,22 +59,14 @@ async function openBlobs(b: RestoreBatchMessage): Promise<Array<Buffer | BlobFai
       if (rangeError) return fail(rangeError[1]);
       const start = b.blobStart[i]!;
       const stored = ranges[range]!.subarray(start, start + b.blobStored[i]!);
-      if (stored.length !== b.blobStored[i]) return fail(`pack ${packId}: blob at ${offset} is truncated`);
-      const cipher = cipherFor(b, range);
-      let plain: Buffer;
+      const loc = { packId, offset, storedLength: b.blobStored[i]!, rawLength: b.blobRaw[i]!, codec: b.blobCodec[i] as Codec };
+      const salt = b.rangeSalts.subarray(range * SALT_BYTES, (range + 1) * SALT_BYTES);
       try {
-        plain = cipher ? cipher.decryptAt(offset, stored) : stored;
-      } catch {
-        return fail(`pack ${packId}: blob at offset ${offset} fails authentication (damaged)`);
+        return (await openBlob(stored, loc, id as BlobId, ciphers?.of(packId, salt), hasher)).plain;
+      } catch (e) {
+        if (e instanceof IntegrityError) return new BlobFailure(e);
+        throw e;
       }
-      let data: Buffer;
-      try {
-        data = await decodeBlob(b.blobCodec[i] as Codec, plain, b.blobRaw[i]!);
-      } catch {
-        return fail(`pack ${packId}: blob at offset ${offset} does not decompress (damaged)`);
-      }
-      if (!hasher.hash(data).equals(id)) return fail(`blob ${id.toString('hex')} in pack ${packId} does not match its id (damaged data)`);
-      return data;
     }),
   );
 }

@@ -6,6 +6,7 @@
 import { IntegrityError, InterruptedError, NotFoundError, StorageError } from '../errors.js';
 import { ID_BYTES, type BlobId } from '../ids.js';
 import { packObjectName } from '../pack/packFormat.js';
+import { packCipherFor, packInStorage } from '../pack/packReader.js';
 import { Limiter } from '../repository/limiter.js';
 import type { Repository } from '../repository/repository.js';
 import type { TreeEntry } from '../tree/index.js';
@@ -186,12 +187,7 @@ export class SmallFileBatches {
     for (let r = 0; r < plan.ranges.length && saltBytes; r++) {
       const packId = plan.ranges[r]!.packId;
       try {
-        let cipher = crypt.cachedPackCipher(packId);
-        if (!cipher) {
-          const salt = await backend.getRange(packObjectName(packId), 0, saltBytes);
-          if (salt.length !== saltBytes) throw new IntegrityError(`pack ${packId} is truncated`, { pack: packId });
-          cipher = crypt.packCipher(packId, salt)!;
-        }
+        const cipher = (await packCipherFor(crypt, packId, packInStorage(backend, packId)))!;
         rangeSalts.set(cipher.salt, r * saltBytes);
       } catch (e) {
         failRange(r, e);

@@ -9,8 +9,8 @@ import { PackWriter } from '../../src/pack/packWriter.js';
 import { readPackHeader, readBlobAt } from '../../src/pack/packReader.js';
 import { Codec, encodeBlob } from '../../src/pack/codec.js';
 import { LocalBackend } from '../../src/backend/local.js';
-import { Crypt } from '../../src/repository/crypt.js';
-import { generateKeyMaterial } from '../../src/crypto/index.js';
+import { Crypt } from '../../src/crypto/index.js';
+import { generateKeyMaterial, IdHasher } from '../../src/crypto/index.js';
 import { BlobType, type BlobId } from '../../src/ids.js';
 
 const id = (fill: number) => Buffer.alloc(32, fill) as BlobId;
@@ -50,9 +50,11 @@ describe.each([['encrypted', true], ['unencrypted', false]])('a pack written and
     const crypt = new Crypt(encrypted ? generateKeyMaterial() : undefined);
     const w = new PackWriter(backend, crypt);
     const blobs = [Buffer.from('alpha '.repeat(1000)), Buffer.from('beta'), Buffer.alloc(0), Buffer.from(Array.from({ length: 5000 }, (_, i) => i & 0xff))];
+    const hasher = new IdHasher(crypt.keys?.idKey);
+    const ids = blobs.map((b) => hasher.hash(b) as BlobId);
     for (let i = 0; i < blobs.length; i++) {
       const { codec, bytes } = await encodeBlob(blobs[i]!, { codec: 'zstd', level: 3 });
-      await w.add(id(i), BlobType.Data, codec, bytes, blobs[i]!.length);
+      await w.add(ids[i]!, BlobType.Data, codec, bytes, blobs[i]!.length);
     }
     const done = await w.finish();
     const files = readdirSync(path.join(dir, 'data', done.packId.slice(0, 2)));
@@ -62,10 +64,11 @@ describe.each([['encrypted', true], ['unencrypted', false]])('a pack written and
     if (!encrypted) expect(raw.includes(Buffer.from('beta'))).toBe(true);
     else expect(raw.includes(Buffer.from('alpha alpha'))).toBe(false);
     const { entries } = await readPackHeader(backend, crypt, done.packId);
-    expect(entries.map((e) => e.id[0]).sort()).toEqual([0, 1, 2, 3]);
-    for (const e of entries) {
-      const plain = await readBlobAt(backend, crypt, { packId: done.packId, ...e });
-      expect(plain.equals(blobs[e.id[0]!]!)).toBe(true);
+    const order = entries.map((e) => ids.findIndex((x) => x.equals(e.id)));
+    expect([...order].sort()).toEqual([0, 1, 2, 3]);
+    for (const [k, e] of entries.entries()) {
+      const plain = await readBlobAt(backend, crypt, hasher, e.id, { packId: done.packId, ...e });
+      expect(plain.equals(blobs[order[k]!]!)).toBe(true);
     }
     await backend.close();
   });

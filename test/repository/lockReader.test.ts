@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.js';
 import { LocalBackend } from '../../src/backend/local.js';
-import { Crypt } from '../../src/repository/crypt.js';
+import { Crypt } from '../../src/crypto/index.js';
 import { encodeLock, holderIsDead, newLockRecord, thisProcess, type LockRecord } from '../../src/repository/lockRecord.js';
 import { readLocks, staleReason } from '../../src/repository/lockReader.js';
 

@@ -5,18 +5,15 @@
 
 import { ID_BYTES, type BlobId, type BlobType } from '../../ids.js';
 import { InterruptedError } from '../../errors.js';
-import type { Codec } from '../../pack/codec.js';
 import type { BlobLocation } from '../../pack/packReader.js';
 import type { IndexPack } from '../../index/indexFormat.js';
+import { decodeLocation, encodeLocation, LOCATION_BYTES, readLocationFields } from '../../index/locationCodec.js';
 import type { Repository } from '../../repository/repository.js';
 import type { ScratchDb, ScratchTable } from '../../index/scratchDb.js';
 import { checkError, type CheckError } from './types.js';
 
 /** Index files read at once. */
 const LOAD_CONCURRENCY = 4;
-/** Value of the `blobs` table: pack id | offset u32 | stored u32 | raw u32 | type u8 | codec u8. */
-const BLOB_VALUE_BYTES = ID_BYTES + 14;
-const LOC_BYTES = 14;
 
 export interface IndexedLocation extends BlobLocation {
   type: BlobType;
@@ -47,11 +44,12 @@ export class IndexTruth {
     const packKey = Buffer.from(p.packId, 'hex');
     for (const e of p.entries) {
       this.entries++;
-      const loc = encodeLoc(e.offset, e.storedLength, e.rawLength, e.type, e.codec);
+      // blobs: id → location; by_pack: (pack, id) → the location's fields (the key holds the pack).
+      const loc = encodeLocation(p.packId, e);
       const k = Buffer.concat([packKey, e.id]);
       if (!this.byPack.has(k)) s.count++;
-      this.byPack.put(k, loc);
-      this.blobs.put(e.id, Buffer.concat([packKey, loc]));
+      this.byPack.put(k, loc.subarray(ID_BYTES));
+      this.blobs.put(e.id, loc);
       s.maxEnd = Math.max(s.maxEnd, e.offset + e.storedLength);
       s.minOffset = Math.min(s.minOffset, e.offset);
     }
@@ -59,8 +57,8 @@ export class IndexTruth {
 
   lookup(id: BlobId): IndexedLocation | undefined {
     const v = this.blobs.get(id);
-    if (!v || v.length !== BLOB_VALUE_BYTES) return undefined;
-    return decodeLoc(v.toString('hex', 0, ID_BYTES), v.subarray(ID_BYTES));
+    if (!v || v.length !== LOCATION_BYTES) return undefined;
+    return decodeLocation(v);
   }
 
   /** The index's entries for one pack (blob id → location). */
@@ -68,31 +66,10 @@ export class IndexTruth {
     const out = new Map<string, { id: BlobId; loc: IndexedLocation }>();
     for (const { key, value } of this.byPack.withPrefix(Buffer.from(packId, 'hex'))) {
       const id = key.subarray(ID_BYTES) as BlobId;
-      out.set(id.toString('hex'), { id, loc: decodeLoc(packId, value) });
+      out.set(id.toString('hex'), { id, loc: readLocationFields(packId, value, 0) });
     }
     return out;
   }
-}
-
-function encodeLoc(offset: number, stored: number, raw: number, type: BlobType, codec: Codec): Buffer {
-  const b = Buffer.alloc(LOC_BYTES);
-  b.writeUInt32LE(offset, 0);
-  b.writeUInt32LE(stored, 4);
-  b.writeUInt32LE(raw, 8);
-  b[12] = type;
-  b[13] = codec;
-  return b;
-}
-
-function decodeLoc(packId: string, b: Buffer): IndexedLocation {
-  return {
-    packId,
-    offset: b.readUInt32LE(0),
-    storedLength: b.readUInt32LE(4),
-    rawLength: b.readUInt32LE(8),
-    type: b[12] as BlobType,
-    codec: b[13] as Codec,
-  };
 }
 
 /** Read every index file; files that do not load (decrypt, hash, parse) become errors. */

@@ -1,13 +1,13 @@
 // Reading one whole pack and checking its blobs, shared by `check --read-data` and
-// `repair index --read-data`. The pack is read once; its header is parsed with readPackHeader over
-// the bytes already in memory, and each blob is opened with openStoredBlob and re-hashed (invariant 8).
+// `repair index --read-data`. The pack is read once; its header is parsed from the bytes in memory,
+// and each blob is opened and re-hashed by tryOpenBlob (invariant 8), which says why a bad one is bad.
 
-import type { Backend } from '../../backend/backend.js';
-import { objectName } from '../../crypto/index.js';
+import { objectName, type PackCipher } from '../../crypto/index.js';
 import { IntegrityError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
 import type { BlobId } from '../../ids.js';
 import { packObjectName, type PackEntry } from '../../pack/packFormat.js';
-import { openStoredBlob, readPackHeader, type BlobLocation } from '../../pack/packReader.js';
+import { tryOpenBlob, type BlobLocation } from '../../pack/openBlob.js';
+import { packHeaderOf, packInMemory } from '../../pack/packReader.js';
 import type { Repository } from '../../repository/repository.js';
 
 /** Blobs of one pack opened at once: decompression runs on the libuv pool. */
@@ -34,7 +34,7 @@ export async function loadPack(repo: Repository, packId: string): Promise<Loaded
   let header: PackEntry[] | undefined;
   let headerError: string | undefined;
   try {
-    header = (await readPackHeader(memoryBackend(packId, bytes), repo.crypt, packId)).entries;
+    header = await packHeaderOf(packInMemory(bytes), repo.crypt, packId);
   } catch (e) {
     if (!(e instanceof IntegrityError || e instanceof UnsupportedFormatError || e instanceof RangeError)) throw e;
     headerError = (e as Error).message;
@@ -44,18 +44,15 @@ export async function loadPack(repo: Repository, packId: string): Promise<Loaded
 
 /** Why the blob `id` at `loc` in the loaded pack is bad, or undefined when it decrypts, decompresses and hashes to its id. */
 export async function verifyBlobIn(repo: Repository, pack: LoadedPack, id: BlobId, loc: BlobLocation): Promise<string | undefined> {
-  const stored = pack.bytes.subarray(loc.offset, loc.offset + loc.storedLength);
-  if (loc.offset + loc.storedLength > pack.bytes.length) return `runs past the end of the pack (${pack.bytes.length} bytes)`;
-  let plain: Buffer;
+  let cipher: PackCipher | undefined;
   try {
-    plain = await openStoredBlob(memoryBackend(pack.packId, pack.bytes), repo.crypt, loc, stored);
+    cipher = repo.crypt.packCipher(pack.packId, pack.bytes);
   } catch (e) {
-    if (e instanceof IntegrityError || e instanceof RangeError) return (e as Error).message.replace(/^pack [0-9a-f]+: /, '');
+    if (e instanceof IntegrityError) return e.message;
     throw e;
   }
-  if (plain.length !== loc.rawLength) return `has ${plain.length} bytes, the header says ${loc.rawLength}`;
-  if (!repo.idHasher.hash(plain).equals(id)) return 'does not match its id (damaged data)';
-  return undefined;
+  const opened = await tryOpenBlob(pack.bytes.subarray(loc.offset, loc.offset + loc.storedLength), loc, id, cipher, repo.idHasher);
+  return 'damage' in opened ? opened.damage : undefined;
 }
 
 /** Verify many blobs of one loaded pack, a few at a time; the result lists the bad ones with the reason. */
@@ -73,17 +70,4 @@ export async function verifyBlobsIn(
     });
   }
   return bad;
-}
-
-/** The two reads readPackHeader and openStoredBlob make, served from bytes already in memory. */
-function memoryBackend(packId: string, bytes: Buffer): Backend {
-  const name = packObjectName(packId);
-  const only = (n: string) => {
-    if (n !== name) throw new Error(`memory backend for ${name} asked for ${n}`);
-  };
-  return {
-    location: `memory:${name}`,
-    stat: async (n: string) => (only(n), { size: bytes.length }),
-    getRange: async (n: string, offset: number, length: number) => (only(n), bytes.subarray(offset, Math.min(offset + length, bytes.length))),
-  } as unknown as Backend;
 }

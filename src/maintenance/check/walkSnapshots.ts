@@ -7,7 +7,6 @@
 
 import { IntegrityError, InterruptedError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
 import type { BlobId } from '../../ids.js';
-import { readBlobAt } from '../../pack/packReader.js';
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { decodeChunkListBlob, EntryType, readTreeParts, type TreeEntry } from '../../tree/index.js';
@@ -182,9 +181,7 @@ export class SnapshotWalker {
     const d = this.damaged.get(hex);
     if (d) throw new BlobFault(false, `blob ${hex} in pack ${d.pack} is damaged (${d.reason})`, d.pack);
     try {
-      const plain = await readBlobAt(this.repo.backend, this.repo.crypt, loc);
-      this.repo.verifyBlob(id, plain, loc.packId);
-      return plain;
+      return await this.repo.loadBlobAt(id, loc);
     } catch (e) {
       if (e instanceof IntegrityError) throw new BlobFault(false, e.message, loc.packId);
       if (e instanceof NotFoundError) throw new BlobFault(false, `pack ${loc.packId} is missing`, loc.packId);

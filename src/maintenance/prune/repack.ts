@@ -4,12 +4,12 @@
 // and hashed on the way, and a blob that does not match its id stops the prune (invariant 8): a
 // damaged blob must not be laundered into a fresh pack.
 
-import { IntegrityError } from '../../errors.js';
+import { IntegrityError, NotFoundError } from '../../errors.js';
 import { BlobType, type BlobId } from '../../ids.js';
 import type { IndexPack } from '../../index/indexFormat.js';
-import { decodeBlob } from '../../pack/codec.js';
+import { openBlob } from '../../pack/openBlob.js';
 import { packObjectName, type PackEntry } from '../../pack/packFormat.js';
-import { readPackHeader } from '../../pack/packReader.js';
+import { packHeaderOf, packInMemory } from '../../pack/packReader.js';
 import { PackWriter } from '../../pack/packWriter.js';
 import { crashPoint } from '../../repository/crashPoint.js';
 import type { Repository } from '../../repository/repository.js';
@@ -100,7 +100,11 @@ async function readUsedBlobs(
   used: SortedIds,
   claims: Int32Array,
 ): Promise<Array<{ entry: PackEntry; compressed: Buffer }>> {
-  const { entries } = await readPackHeader(repo.backend, repo.crypt, pack.id);
+  // One read of the whole pack serves its header and its blobs.
+  const bytes = await repo.backend.get(packObjectName(pack.id)).catch((e: unknown) => {
+    throw e instanceof NotFoundError ? new IntegrityError(`pack ${pack.id} is missing`, { pack: pack.id }) : e;
+  });
+  const entries = await packHeaderOf(packInMemory(bytes), repo.crypt, pack.id);
   const wanted = entries.filter((e) => {
     const pos = used.indexOf(e.id);
     return pos >= 0 && claims[pos] === pack.ordinal;
@@ -113,31 +117,17 @@ async function readUsedBlobs(
       { pack: pack.id },
     );
   }
-  const bytes = await repo.backend.get(packObjectName(pack.id));
-  const cipher = repo.crypt.encrypted ? repo.crypt.packCipher(pack.id, bytes.subarray(0, repo.crypt.packPrefixBytes)) : undefined;
+  const cipher = repo.crypt.packCipher(pack.id, bytes);
   const out: Array<{ entry: PackEntry; compressed: Buffer }> = [];
   for (let i = 0; i < wanted.length; i += VERIFY_BATCH) {
     const batch = wanted.slice(i, i + VERIFY_BATCH);
     out.push(
       ...(await Promise.all(
         batch.map(async (entry) => {
-          const where = `pack ${pack.id}: blob ${entry.id.toString('hex')} at offset ${entry.offset}`;
-          if (entry.offset + entry.storedLength > bytes.length) throw new IntegrityError(`${where} runs past the end of the pack`, { pack: pack.id });
           const stored = bytes.subarray(entry.offset, entry.offset + entry.storedLength);
-          let compressed: Buffer;
-          try {
-            compressed = cipher ? cipher.decryptAt(entry.offset, stored) : Buffer.from(stored);
-          } catch {
-            throw new IntegrityError(`${where} fails authentication (damaged)`, { pack: pack.id, blob: entry.id.toString('hex') });
-          }
-          let plain: Buffer;
-          try {
-            plain = await decodeBlob(entry.codec, compressed, entry.rawLength);
-          } catch {
-            throw new IntegrityError(`${where} does not decompress (damaged)`, { pack: pack.id, blob: entry.id.toString('hex') });
-          }
-          repo.verifyBlob(entry.id, plain, pack.id);
-          return { entry, compressed };
+          const { encoded } = await openBlob(stored, { ...entry, packId: pack.id }, entry.id, cipher, repo.idHasher);
+          // Unencrypted, `encoded` is a view of the whole pack: a copy lets the pack's bytes go.
+          return { entry, compressed: cipher ? encoded : Buffer.from(encoded) };
         }),
       )),
     );

@@ -13,7 +13,6 @@
 import { IntegrityError, InterruptedError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
 import type { BlobId } from '../../ids.js';
 import type { Repository } from '../../repository/repository.js';
-import { readBlobAt } from '../../pack/packReader.js';
 import { loadIndexTruth, type IndexTruth } from '../check/indexTruth.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { decodeChunkListBlob, EntryType, readTreeParts, type TreeEntry } from '../../tree/index.js';
@@ -57,9 +56,7 @@ export async function indexedBlobsFromFiles(repo: Repository, scratch: ScratchDb
     load: async (id) => {
       const loc = truth.lookup(id);
       if (!loc) throw new IntegrityError(`blob ${id.toString('hex')} is not named by any index file (missing data)`, { blob: id.toString('hex') });
-      const plain = await readBlobAt(repo.backend, repo.crypt, loc);
-      repo.verifyBlob(id, plain, loc.packId);
-      return plain;
+      return repo.loadBlobAt(id, loc);
     },
   };
 }
