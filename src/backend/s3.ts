@@ -18,6 +18,7 @@ import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_CONNECTIONS, DEFAULT_IDLE_TIMEOUT_M
 import { StagingDir } from './stagingDir.js';
 import { bodyBytes, describe, errorName, httpStatus, isNotFound, readAll } from './s3Util.js';
 import { abortUploads, putMultipart, type MultipartContext } from './s3Multipart.js';
+import { mapPool } from '../pool.js';
 
 export { DEFAULT_REGION, type S3BackendOptions } from './s3Options.js';
 
@@ -238,21 +239,16 @@ export class S3Backend implements Backend {
     if (!lock) return undefined;
     const names = (await this.list('')).filter((n) => !n.startsWith('locks/'));
     const short: string[] = [];
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < names.length; i = next++) {
-        const name = names[i]!;
-        try {
-          const h = await this.send<{ LastModified?: Date; ObjectLockRetainUntilDate?: Date }>(new this.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...this.owner }));
-          const written = h.LastModified ? new Date(h.LastModified).getTime() : Date.now();
-          const until = h.ObjectLockRetainUntilDate ? new Date(h.ObjectLockRetainUntilDate).getTime() : 0;
-          if (until < written + lock.days * DAY_MS - RETENTION_SLACK_MS) short.push(name);
-        } catch (e) {
-          if (!isNotFound(e)) throw this.wrap(e, 'head', name);
-        }
+    await mapPool(names, RETENTION_CHECKS, async (name) => {
+      try {
+        const h = await this.send<{ LastModified?: Date; ObjectLockRetainUntilDate?: Date }>(new this.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...this.owner }));
+        const written = h.LastModified ? new Date(h.LastModified).getTime() : Date.now();
+        const until = h.ObjectLockRetainUntilDate ? new Date(h.ObjectLockRetainUntilDate).getTime() : 0;
+        if (until < written + lock.days * DAY_MS - RETENTION_SLACK_MS) short.push(name);
+      } catch (e) {
+        if (!isNotFound(e)) throw this.wrap(e, 'head', name);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(RETENTION_CHECKS, names.length) }, worker));
+    });
     return { checked: names.length, short: short.sort() };
   }
 

@@ -4,6 +4,7 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { errorName, httpStatus } from './s3Util.js';
+import { mapPool } from '../pool.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 
@@ -30,15 +31,11 @@ export async function putMultipart(c: MultipartContext, key: string, body: Buffe
   try {
     const count = Math.ceil(body.length / MULTIPART_PART_BYTES);
     const parts: Array<{ PartNumber: number; ETag?: string }> = new Array(count);
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < count; i = next++) {
-        const Body = body.subarray(i * MULTIPART_PART_BYTES, (i + 1) * MULTIPART_PART_BYTES);
-        const r = await c.send<{ ETag?: string }>(new c.s3.UploadPartCommand({ ...where, UploadId, PartNumber: i + 1, Body, ContentLength: Body.length }));
-        parts[i] = { PartNumber: i + 1, ETag: r.ETag };
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(MULTIPART_QUEUE, count) }, worker));
+    await mapPool(parts, MULTIPART_QUEUE, async (_, i) => {
+      const Body = body.subarray(i * MULTIPART_PART_BYTES, (i + 1) * MULTIPART_PART_BYTES);
+      const r = await c.send<{ ETag?: string }>(new c.s3.UploadPartCommand({ ...where, UploadId, PartNumber: i + 1, Body, ContentLength: Body.length }));
+      parts[i] = { PartNumber: i + 1, ETag: r.ETag };
+    });
     try {
       await c.send(new c.s3.CompleteMultipartUploadCommand({ ...where, UploadId, MultipartUpload: { Parts: parts } }));
     } catch (e) {

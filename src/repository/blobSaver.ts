@@ -9,7 +9,7 @@ import { encodeBlob } from '../pack/codec.js';
 import { PackWriter } from '../pack/packWriter.js';
 import { packObjectName } from '../pack/packFormat.js';
 import { crashPoint } from './crashPoint.js';
-import { Limiter } from './limiter.js';
+import { Limiter } from '../pool.js';
 import { randomInt } from 'node:crypto';
 import type { IndexPack } from '../index/indexFormat.js';
 import type { IndexCache } from '../index/indexCache.js';

@@ -14,3 +14,16 @@ export function showName(name: Buffer): string {
 export function childPath(dir: string, name: Buffer): string {
   return dir === '/' ? `/${showName(name)}` : `${dir}/${showName(name)}`;
 }
+
+/** A walk's raw path ("" for the root, "/a/b" below it) as a printable one ("/", "/a/b"). */
+export function showPath(raw: Buffer): string {
+  if (raw.length === 0) return '/';
+  let out = '';
+  let start = 1;
+  for (let i = 1; i <= raw.length; i++) {
+    if (i < raw.length && raw[i] !== 0x2f) continue;
+    out += `/${showName(raw.subarray(start, i))}`;
+    start = i + 1;
+  }
+  return out;
+}

@@ -4,7 +4,6 @@
 // error, since nothing can use them and prune removes them). A pack in which nothing was wrong gets
 // its verification time recorded.
 
-import { InterruptedError } from '../../errors.js';
 import type { BlobId } from '../../ids.js';
 import type { Repository } from '../../repository/repository.js';
 import type { IndexTruth } from './indexTruth.js';
@@ -13,6 +12,7 @@ import type { PackSize } from './readDataSubset.js';
 import { checkError, type CheckError, type CheckProgress } from './types.js';
 import type { VerificationRecord } from './verificationRecord.js';
 import type { DamagedBlob } from './walkSnapshots.js';
+import { mapPool } from '../../pool.js';
 
 /** Packs read at once: overlaps reading one with verifying another. */
 const PACK_CONCURRENCY = 2;
@@ -40,23 +40,17 @@ export async function readData(
   const stats: ReadDataStats = { packsRead: 0, blobsRead: 0, bytesRead: 0, unindexedBlobs: 0, unindexedDamaged: 0 };
   const totalBytes = packs.reduce((n, p) => n + p.size, 0);
   let verified: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < packs.length) {
-      if (opts.signal?.aborted) throw new InterruptedError();
-      const pack = packs[next++]!;
-      const clean = await readOnePack(repo, truth, pack.id, damaged, report, notes, stats);
-      stats.packsRead++;
-      stats.bytesRead += pack.size;
-      if (clean) verified.push(pack.id);
-      if (verified.length >= RECORD_BATCH) {
-        record.record(verified, opts.now());
-        verified = [];
-      }
-      opts.progress?.({ phase: 'read-data', packs: stats.packsRead, bytes: stats.bytesRead, totalBytes, current: pack.id.slice(0, 8) });
+  await mapPool(packs, PACK_CONCURRENCY, async (pack) => {
+    const clean = await readOnePack(repo, truth, pack.id, damaged, report, notes, stats);
+    stats.packsRead++;
+    stats.bytesRead += pack.size;
+    if (clean) verified.push(pack.id);
+    if (verified.length >= RECORD_BATCH) {
+      record.record(verified, opts.now());
+      verified = [];
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(PACK_CONCURRENCY, packs.length) }, worker));
+    opts.progress?.({ phase: 'read-data', packs: stats.packsRead, bytes: stats.bytesRead, totalBytes, current: pack.id.slice(0, 8) });
+  }, opts.signal);
   record.record(verified, opts.now());
   if (stats.unindexedBlobs > 0) {
     notes.push(

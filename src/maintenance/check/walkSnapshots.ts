@@ -5,13 +5,14 @@
 // seen blob ids lives in a scratch LMDB table, not in memory. A subtree with problems is walked again
 // in each snapshot that holds it, so that every affected snapshot is named (up to a few paths per blob).
 
-import { IntegrityError, InterruptedError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
+import { IntegrityError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
 import type { BlobId } from '../../ids.js';
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
-import { decodeChunkListBlob, EntryType, readTreeParts, type TreeEntry } from '../../tree/index.js';
+import { decodeChunkListBlob, EntryType, type TreeEntry } from '../../tree/index.js';
+import { foldTree, joinPath, type TreeFold } from '../../tree/walk.js';
 import type { IndexTruth } from './indexTruth.js';
-import { childPath } from './paths.js';
+import { showPath } from './paths.js';
 import type { ScratchDb, ScratchTable } from '../../index/scratchDb.js';
 import { checkError, type CheckError, type CheckErrorKind } from './types.js';
 
@@ -47,6 +48,8 @@ class BlobFault extends Error {
 }
 
 const short = (id: string) => id.slice(0, 8);
+/** Where a problem is, as a printable path: made only when one is reported. */
+type Where = () => string;
 
 export class SnapshotWalker {
   chunksChecked = 0;
@@ -66,7 +69,44 @@ export class SnapshotWalker {
   }
 
   async walk(snapshot: Snapshot): Promise<void> {
-    await this.walkTree(snapshot, Buffer.from(snapshot.tree, 'hex') as BlobId, '/');
+    await foldTree(this.fold(snapshot), Buffer.from(snapshot.tree, 'hex') as BlobId);
+  }
+
+  /** A tree's result: true when it and everything below it is clean (then it is not walked again). */
+  private fold(snap: Snapshot): TreeFold<{ clean: boolean }, boolean> {
+    return {
+      load: (id) => this.load(id),
+      signal: this.signal,
+      known: (tree) => (this.seen.get(tree)?.[0] === CLEAN[0] ? true : undefined),
+      open: (tree) => {
+        if (!this.seen.get(tree)) this.treesChecked++;
+        return { clean: true };
+      },
+      entry: async (state, e, dir, descend) => {
+        if (e.type === EntryType.Dir && e.subtree) {
+          if (!(await descend())) state.clean = false;
+        } else if (e.type === EntryType.File) {
+          if (!(await this.checkFile(snap, e, () => showPath(joinPath(dir, e.name))))) state.clean = false;
+        }
+      },
+      close: (state, tree) => {
+        this.seen.put(tree, state.clean ? CLEAN : PROBLEM);
+        return state.clean;
+      },
+      failed: (tree, dir, e, state) => {
+        const hex = tree.toString('hex');
+        if (!state) {
+          if (!(e instanceof BlobFault)) throw e;
+          this.problem(tree, e.missing ? 'tree_missing' : 'tree_damaged', `its tree ${hex} cannot be loaded: ${e.message}`, e.pack, snap, () => showPath(dir));
+        } else {
+          if (!(e instanceof BlobFault || e instanceof IntegrityError || e instanceof UnsupportedFormatError)) throw e;
+          const pack = e instanceof BlobFault ? e.pack : null;
+          this.problem(tree, 'tree_damaged', `its tree ${hex} is damaged: ${e.message}`, pack, snap, () => showPath(dir));
+        }
+        this.seen.put(tree, PROBLEM);
+        return false;
+      },
+    };
   }
 
   /** After every snapshot: damaged blobs that no snapshot uses are still errors (a backup would reuse them). */
@@ -86,42 +126,7 @@ export class SnapshotWalker {
     }
   }
 
-  private async walkTree(snap: Snapshot, id: BlobId, dirPath: string): Promise<boolean> {
-    if (this.signal?.aborted) throw new InterruptedError();
-    const status = this.seen.get(id);
-    if (status?.[0] === CLEAN[0]) return true;
-    let bytes: Buffer;
-    try {
-      bytes = await this.load(id);
-    } catch (e) {
-      if (!(e instanceof BlobFault)) throw e;
-      this.problem(id, e.missing ? 'tree_missing' : 'tree_damaged', `its tree ${id.toString('hex')} cannot be loaded: ${e.message}`, e.pack, snap, dirPath);
-      this.seen.put(id, PROBLEM);
-      return false;
-    }
-    if (!status) this.treesChecked++;
-    let clean = true;
-    try {
-      for await (const part of readTreeParts(bytes, (partId) => this.load(partId))) {
-        for (const e of part) {
-          if (e.type === EntryType.Dir && e.subtree) {
-            if (!(await this.walkTree(snap, e.subtree, childPath(dirPath, e.name)))) clean = false;
-          } else if (e.type === EntryType.File) {
-            if (!(await this.checkFile(snap, e, childPath(dirPath, e.name)))) clean = false;
-          }
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof BlobFault || e instanceof IntegrityError || e instanceof UnsupportedFormatError)) throw e;
-      const pack = e instanceof BlobFault ? e.pack : null;
-      this.problem(id, 'tree_damaged', `its tree ${id.toString('hex')} is damaged: ${e.message}`, pack, snap, dirPath);
-      clean = false;
-    }
-    this.seen.put(id, clean ? CLEAN : PROBLEM);
-    return clean;
-  }
-
-  private async checkFile(snap: Snapshot, e: TreeEntry, path: string): Promise<boolean> {
+  private async checkFile(snap: Snapshot, e: TreeEntry, path: Where): Promise<boolean> {
     let clean = true;
     if (e.chunks) for (const id of e.chunks) if (!this.checkData(snap, id, path)) clean = false;
     for (const listId of e.chunkList ?? []) {
@@ -148,7 +153,7 @@ export class SnapshotWalker {
     return clean;
   }
 
-  private checkData(snap: Snapshot, id: BlobId, path: string): boolean {
+  private checkData(snap: Snapshot, id: BlobId, path: Where): boolean {
     const status = this.seen.get(id);
     if (status) {
       if (status[0] === CLEAN[0]) return true;
@@ -189,14 +194,15 @@ export class SnapshotWalker {
     }
   }
 
-  private problem(id: BlobId, kind: CheckErrorKind, message: string, pack: string | null, snap: Snapshot, path: string): void {
+  private problem(id: BlobId, kind: CheckErrorKind, message: string, pack: string | null, snap: Snapshot, path: Where): void {
     const hex = id.toString('hex');
     let p = this.problems.get(hex);
     if (!p) this.problems.set(hex, (p = { kind, message, pack, reported: 0, unreported: 0, lastWhere: '' }));
     this.note(p, snap, path);
   }
 
-  private note(p: Problem, snap: Snapshot, path: string): void {
+  private note(p: Problem, snap: Snapshot, at: Where): void {
+    const path = at();
     const where = `${snap.id}\0${path}`;
     if (where === p.lastWhere) return; // the same file naming the blob twice
     p.lastWhere = where;

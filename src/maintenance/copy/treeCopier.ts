@@ -13,7 +13,7 @@ import type { BlobSaver } from '../../repository/blobSaver.js';
 import type { Repository } from '../../repository/repository.js';
 import { chunkRefs, decodeChunkListBlob, decodeTreeNode, EntryType, NodeKind, readTreeParts, TreeWriter, type TreeEntry } from '../../tree/index.js';
 import type { IdMap } from './idMap.js';
-import { mapPool, Semaphore, settleAll } from './pool.js';
+import { Limiter, mapPool, settleAll } from '../../pool.js';
 
 /** Blob reads from the source in flight at once (hides per-request latency, e.g. on S3). */
 const READ_CONCURRENCY = 8;
@@ -36,7 +36,7 @@ export interface TreeCopier {
 
 /** What both copiers share: the two repositories, the target's saver, counting, stopping. */
 abstract class CopierBase implements TreeCopier {
-  protected readonly reads = new Semaphore(READ_CONCURRENCY);
+  protected readonly reads = new Limiter(READ_CONCURRENCY);
   private readonly claimed = new Set<string>();
   private stopped: { reason: unknown } | undefined;
 

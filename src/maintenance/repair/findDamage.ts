@@ -10,12 +10,13 @@
 // cache must not make an intact file look lost. An index file that cannot be read stops the repair
 // (its blobs would all look missing): `repair index` rebuilds the index files first.
 
-import { IntegrityError, InterruptedError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
+import { IntegrityError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
 import type { BlobId } from '../../ids.js';
 import type { Repository } from '../../repository/repository.js';
 import { loadIndexTruth, type IndexTruth } from '../check/indexTruth.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
-import { decodeChunkListBlob, EntryType, readTreeParts, type TreeEntry } from '../../tree/index.js';
+import { decodeChunkListBlob, EntryType, type TreeEntry } from '../../tree/index.js';
+import { foldTree, type TreeFold } from '../../tree/walk.js';
 import type { ScratchDb, ScratchTable } from '../../index/scratchDb.js';
 
 /** What is wrong below one tree. `lost`: the tree itself will not load, the directory becomes empty. */
@@ -36,6 +37,7 @@ export interface SnapshotDamage {
 }
 
 const WHOLE = Buffer.alloc(0);
+type DirDamage = Extract<TreeDamage, { lost: false }>;
 const key = (name: Buffer) => name.toString('latin1');
 
 /** The blobs the index files name, and reading them from where those files say. */
@@ -80,34 +82,36 @@ export class DamageFinder {
   }
 
   async tree(id: BlobId): Promise<TreeDamage | undefined> {
-    if (this.signal?.aborted) throw new InterruptedError();
-    if (this.whole.has(id)) return undefined;
-    const known = this.damaged.get(id.toString('hex'));
-    if (known) return known;
-    const files = new Map<string, { name: Buffer; reason: string }>();
-    const dirs = new Map<string, { name: Buffer; subtree: BlobId; damage: TreeDamage }>();
-    let result: TreeDamage | undefined;
-    try {
-      const root = await this.index.load(id);
-      for await (const part of readTreeParts(root, this.index.load, id)) {
-        for (const e of part) {
-          if (e.type === EntryType.Dir && e.subtree) {
-            const d = await this.tree(e.subtree);
-            if (d) dirs.set(key(e.name), { name: Buffer.from(e.name), subtree: Buffer.from(e.subtree) as BlobId, damage: d });
-          } else if (e.type === EntryType.File) {
-            const reason = await this.file(e);
-            if (reason) files.set(key(e.name), { name: Buffer.from(e.name), reason });
-          }
+    return (await foldTree(this.fold(), id)) ?? undefined;
+  }
+
+  /** A tree's result: its damage, or null when it is whole (both remembered: shared trees are walked once). */
+  private fold(): TreeFold<DirDamage, TreeDamage | null> {
+    const record = (tree: BlobId, result: TreeDamage | null): TreeDamage | null => {
+      if (result) this.damaged.set(tree.toString('hex'), result);
+      else this.whole.put(tree, WHOLE);
+      return result;
+    };
+    return {
+      load: this.index.load,
+      signal: this.signal,
+      known: (tree) => (this.whole.has(tree) ? null : this.damaged.get(tree.toString('hex'))),
+      open: () => ({ lost: false, files: new Map(), dirs: new Map() }),
+      entry: async ({ files, dirs }, e, _dir, descend) => {
+        if (e.type === EntryType.Dir && e.subtree) {
+          const d = await descend();
+          if (d) dirs.set(key(e.name), { name: Buffer.from(e.name), subtree: Buffer.from(e.subtree) as BlobId, damage: d });
+        } else if (e.type === EntryType.File) {
+          const reason = await this.file(e);
+          if (reason) files.set(key(e.name), { name: Buffer.from(e.name), reason });
         }
-      }
-      result = files.size || dirs.size ? { lost: false, files, dirs } : undefined;
-    } catch (e) {
-      if (!isDamage(e)) throw e;
-      result = { lost: true, reason: (e as Error).message };
-    }
-    if (result) this.damaged.set(id.toString('hex'), result);
-    else this.whole.put(id, WHOLE);
-    return result;
+      },
+      close: ({ files, dirs }, tree) => record(tree, files.size || dirs.size ? { lost: false, files, dirs } : null),
+      failed: (tree, _path, e) => {
+        if (!isDamage(e)) throw e;
+        return record(tree, { lost: true, reason: (e as Error).message });
+      },
+    };
   }
 
   /** Why a file cannot be restored whole, or undefined. */

@@ -9,7 +9,7 @@
 
 import path from 'node:path';
 import { objectName } from '../../crypto/index.js';
-import { IntegrityError, InterruptedError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
+import { IntegrityError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
 import { IndexCache } from '../../index/indexCache.js';
 import { encodeIndex, type IndexPack } from '../../index/indexFormat.js';
 import { packIdOf, packObjectName, type PackEntry } from '../../pack/packFormat.js';
@@ -17,6 +17,7 @@ import { readPackHeader } from '../../pack/packReader.js';
 import { crashPoint } from '../../repository/crashPoint.js';
 import type { Repository } from '../../repository/repository.js';
 import { loadPack, verifyBlobsIn } from '../check/packContent.js';
+import { mapPool } from '../../pool.js';
 
 /** Packs per new index file, by their bytes: a few hundred MB, as a backup writes them. */
 const INDEX_BATCH_BYTES = 256 * 1024 * 1024;
@@ -71,27 +72,21 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions = {
 
   let done = 0;
   let doneBytes = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < packs.length) {
-      if (opts.signal?.aborted) throw new InterruptedError();
-      const pack = packs[next++]!;
-      const entries = await readEntries(repo, pack.id, Boolean(opts.readData), result);
-      if (entries?.length) {
-        batch.push({ packId: pack.id, entries });
-        batchBytes += pack.size;
-        result.blobs += entries.length;
-        if (batchBytes >= INDEX_BATCH_BYTES) {
-          flushing = flushing.then(flush);
-          await flushing;
-        }
+  await mapPool(packs, opts.readData ? READ_DATA_CONCURRENCY : PACK_CONCURRENCY, async (pack) => {
+    const entries = await readEntries(repo, pack.id, Boolean(opts.readData), result);
+    if (entries?.length) {
+      batch.push({ packId: pack.id, entries });
+      batchBytes += pack.size;
+      result.blobs += entries.length;
+      if (batchBytes >= INDEX_BATCH_BYTES) {
+        flushing = flushing.then(flush);
+        await flushing;
       }
-      done++;
-      doneBytes += pack.size;
-      opts.progress?.({ packs: done, bytes: doneBytes, totalBytes, current: pack.id.slice(0, 8) });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.readData ? READ_DATA_CONCURRENCY : PACK_CONCURRENCY, packs.length) }, worker));
+    done++;
+    doneBytes += pack.size;
+    opts.progress?.({ packs: done, bytes: doneBytes, totalBytes, current: pack.id.slice(0, 8) });
+  }, opts.signal);
   await flushing;
   await flush();
   result.index_files_written = written.size;

@@ -3,6 +3,7 @@
 
 import type { Repository } from '../../repository/repository.js';
 import { packNames } from '../../pack/packFormat.js';
+import { mapPool } from '../../pool.js';
 
 /** stat calls in flight (an S3 backend pays a round trip per pack). */
 const STAT_CONCURRENCY = 16;
@@ -11,15 +12,10 @@ export async function packBytes(repo: Repository, progress?: (done: number, tota
   const names = packNames(await repo.backend.list('data/'));
   let bytes = 0;
   let done = 0;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < names.length) {
-      const name = names[next++]!;
-      const st = await repo.backend.stat(name);
-      bytes += st?.size ?? 0; // vanished meanwhile (a concurrent prune): no longer stored
-      progress?.(++done, names.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, names.length) }, worker));
+  await mapPool(names, STAT_CONCURRENCY, async (name) => {
+    const st = await repo.backend.stat(name);
+    bytes += st?.size ?? 0; // vanished meanwhile (a concurrent prune): no longer stored
+    progress?.(++done, names.length);
+  });
   return { packs: names.length, bytes };
 }

@@ -3,10 +3,10 @@
 // snapshot or an earlier one) is not read again: its logical size is remembered, and every blob below
 // it was reported then. Walking N nightly snapshots therefore costs the first tree plus what changed.
 
-import { InterruptedError } from '../../errors.js';
 import type { BlobId } from '../../ids.js';
 import type { Repository } from '../../repository/repository.js';
-import { decodeChunkListBlob, decodeTreeNode, EntryType, NodeKind, readTree } from '../../tree/index.js';
+import { decodeChunkListBlob, decodeTreeNode, EntryType, NodeKind } from '../../tree/index.js';
+import { foldTree, type TreeFold } from '../../tree/walk.js';
 import { SeenSet } from './seenSet.js';
 
 /** Key prefixes in the seen set: a data blob; a tree blob (dir node, part, chunk list); a walked dir with its size. */
@@ -58,40 +58,48 @@ export class ReferenceWalker {
   }
 
   /** The logical size (sum of file sizes) of the tree `rootTree`, noting every blob it references. */
-  async walk(rootTree: BlobId): Promise<number> {
-    return this.walkDir(rootTree, '');
+  walk(rootTree: BlobId): Promise<number> {
+    return foldTree(this.fold(), rootTree);
   }
 
-  private async walkDir(tree: BlobId, dirPath: string): Promise<number> {
-    const memoKey = key(KEY_DIR, tree);
-    const memo = this.seen.get(memoKey);
-    if (memo) return Number(memo.readBigUInt64LE(0));
-    if (this.signal?.aborted) throw new InterruptedError();
-    const rootBytes = await this.repo.loadTreeBlob(tree);
-    await this.noteTree(tree);
-    const node = decodeTreeNode(rootBytes, tree);
-    if (node.kind === NodeKind.Indirect) for (const part of node.parts) await this.noteTree(part);
-    let total = 0;
-    for await (const e of readTree(rootBytes, this.repo.loadTreeBlob, tree)) {
-      this.entries++;
-      if (e.type === EntryType.File) {
-        total += Number(e.size);
-        this.logical += Number(e.size);
-        for (const id of e.chunks ?? []) await this.noteData(id);
-        for (const listId of e.chunkList ?? []) {
-          // A list blob seen before was walked then: its data ids are all noted.
-          if (!(await this.noteTree(listId))) continue;
-          for (const id of decodeChunkListBlob(await this.repo.loadBlob(listId))) await this.noteData(id);
+  /** A directory's result is its logical size, remembered in the seen set (so a shared subtree is read once). */
+  private fold(): TreeFold<{ total: number }, number> {
+    return {
+      load: (id) => this.repo.loadTreeBlob(id),
+      known: (tree) => {
+        const memo = this.seen.get(key(KEY_DIR, tree));
+        return memo ? Number(memo.readBigUInt64LE(0)) : undefined;
+      },
+      signal: this.signal,
+      open: async (tree, bytes) => {
+        await this.noteTree(tree);
+        const node = decodeTreeNode(bytes, tree);
+        if (node.kind === NodeKind.Indirect) for (const part of node.parts) await this.noteTree(part);
+        return { total: 0 };
+      },
+      entry: async (state, e, _dir, descend) => {
+        this.entries++;
+        if (e.type === EntryType.File) {
+          state.total += Number(e.size);
+          this.logical += Number(e.size);
+          for (const id of e.chunks ?? []) await this.noteData(id);
+          for (const listId of e.chunkList ?? []) {
+            // A list blob seen before was walked then: its data ids are all noted.
+            if (!(await this.noteTree(listId))) continue;
+            for (const id of decodeChunkListBlob(await this.repo.loadBlob(listId))) await this.noteData(id);
+          }
+        } else if (e.type === EntryType.Dir && e.subtree) {
+          state.total += await descend();
         }
-      } else if (e.type === EntryType.Dir && e.subtree) {
-        total += await this.walkDir(e.subtree, `${dirPath}/${e.name.toString()}`);
-      }
-    }
-    const v = Buffer.alloc(8);
-    v.writeBigUInt64LE(BigInt(total));
-    this.seen.add(memoKey, v);
-    this.progress({ entries: this.entries, logicalBytes: this.logical, current: dirPath || '/' });
-    return total;
+      },
+      close: (state, tree, path) => {
+        const v = Buffer.alloc(8);
+        v.writeBigUInt64LE(BigInt(state.total));
+        this.seen.add(key(KEY_DIR, tree), v);
+        this.progress({ entries: this.entries, logicalBytes: this.logical, current: path.toString() || '/' });
+        return state.total;
+      },
+    };
   }
 
   private async noteData(id: BlobId): Promise<void> {
