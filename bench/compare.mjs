@@ -22,6 +22,7 @@ const HELP = `usage: node bench/compare.mjs [options]
                        dataset: real text, shared libraries, compressed files), r2 (npm releases of
                        typescript), r3 (C source tree: npm releases of libxmljs2), r4 (300 k small
                        files of real text). A real dataset whose source is missing is skipped, with why.
+                       --smoke alone runs a,b,c.
   --cache-dir DIR      where npm packs of r2/r3 are kept (default $SNAP_BENCH_CACHE or ~/.cache/snap-bench)
   --tools LIST         which tools: snap,restic,borg,borg-64k,tar-zstd,rsync (default: all installed)
   --nights N           nights per dataset (default 5; --smoke: 2)
@@ -74,7 +75,8 @@ function parse() {
     keep: !!values.keep,
     reportOnly: values['report-only'] ? path.resolve(values['report-only']) : null,
     cacheDir: path.resolve(values['cache-dir'] ?? process.env.SNAP_BENCH_CACHE ?? path.join(os.homedir(), '.cache', 'snap-bench')),
-    datasets: (values.datasets ?? Object.keys(DATASETS).join(',')).split(',').map((s) => s.trim()).filter(Boolean),
+    // --smoke keeps to the generated datasets (no network, < 60 s); `--smoke --datasets r1,r2,r3,r4` checks the real ones
+    datasets: (values.datasets ?? (values.smoke ? Object.keys(GENERATED) : Object.keys(DATASETS)).join(',')).split(',').map((s) => s.trim()).filter(Boolean),
     tools: values.tools ? values.tools.split(',').map((s) => s.trim()).filter(Boolean) : null,
     seed: values.seed ?? '1',
     price: num(values.price, 0.02, 'price'),
