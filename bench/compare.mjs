@@ -7,21 +7,30 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { DATASETS } from './compare/datasets.mjs';
+import { DATASETS as GENERATED } from './compare/datasets.mjs';
+import { REAL_DATASETS, SourceMissing } from './compare/real.mjs';
+
+const DATASETS = { ...GENERATED, ...REAL_DATASETS };
 import { makeTools, ROOT, SNAP_KDF, fmtSize } from './compare/adapters.mjs';
 import { exec, syncAll, du, manifest, verifyTree, findRestoredRoot, hasTime, which } from './compare/measure.mjs';
 import { datasetMarkdown, chunkStudyMarkdown, runInfoMarkdown, replaceBetweenMarkers, svgChart, toolColor } from './compare/report.mjs';
 
 const HELP = `usage: node bench/compare.mjs [options]
 
-  --datasets a,b,c     which datasets (a: AI dataset growing nightly, b: source tree replaced by the
-                       next release, c: many small files); default all
+  --datasets LIST      which datasets, default all: generated a (AI dataset growing nightly), b (source
+                       tree replaced by the next release), c (many small files); real files r1 (AI
+                       dataset: real text, shared libraries, compressed files), r2 (npm releases of
+                       typescript), r3 (C source tree: npm releases of libxmljs2), r4 (300 k small
+                       files of real text). A real dataset whose source is missing is skipped, with why.
+                       --smoke alone runs a,b,c.
+  --cache-dir DIR      where npm packs of r2/r3 are kept (default $SNAP_BENCH_CACHE or ~/.cache/snap-bench)
   --tools LIST         which tools: snap,restic,borg,borg-64k,tar-zstd,rsync (default: all installed)
   --nights N           nights per dataset (default 5; --smoke: 2)
   --scale F            dataset size factor (default 1 = ~1 GB / 15k files / 100k files; --smoke: 0.004)
   --seed S             generator seed (default 1)
   --price USD          storage price per GB-month for the $/month column (default 0.02)
-  --chunk-study        run only snap, at avg chunk 16 KiB, 64 KiB, 256 KiB, 1 MiB (min = avg/4, max = avg*4)
+  --chunk-study        run only snap, at avg chunk 32, 64, 128, 256 KiB and 1 MiB (min = avg/4, max = avg*4),
+                       and at 256 KiB with zstd levels 1 and 9 (the default is level 3)
   --smoke              tiny scale, 2 nights, whatever tools exist, all tools and datasets side by
                        side (timings meaningless, only correctness counts); no docs update; < 60 s
   --install            apt-get install the missing tools (restic borgbackup zstd rsync time) first
@@ -47,7 +56,7 @@ function parse() {
     options: {
       datasets: { type: 'string' }, tools: { type: 'string' }, nights: { type: 'string' }, scale: { type: 'string' },
       seed: { type: 'string' }, price: { type: 'string' }, 'chunk-study': { type: 'boolean' }, smoke: { type: 'boolean' },
-      install: { type: 'boolean' }, workdir: { type: 'string' }, out: { type: 'string' }, docs: { type: 'string' },
+      install: { type: 'boolean' }, 'cache-dir': { type: 'string' }, workdir: { type: 'string' }, out: { type: 'string' }, docs: { type: 'string' },
       'no-docs': { type: 'boolean' }, keep: { type: 'boolean' }, 'report-only': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -65,7 +74,9 @@ function parse() {
     install: !!values.install,
     keep: !!values.keep,
     reportOnly: values['report-only'] ? path.resolve(values['report-only']) : null,
-    datasets: (values.datasets ?? 'a,b,c').split(',').map((s) => s.trim()).filter(Boolean),
+    cacheDir: path.resolve(values['cache-dir'] ?? process.env.SNAP_BENCH_CACHE ?? path.join(os.homedir(), '.cache', 'snap-bench')),
+    // --smoke keeps to the generated datasets (no network, < 60 s); `--smoke --datasets r1,r2,r3,r4` checks the real ones
+    datasets: (values.datasets ?? (values.smoke ? Object.keys(GENERATED) : Object.keys(DATASETS)).join(',')).split(',').map((s) => s.trim()).filter(Boolean),
     tools: values.tools ? values.tools.split(',').map((s) => s.trim()).filter(Boolean) : null,
     seed: values.seed ?? '1',
     price: num(values.price, 0.02, 'price'),
@@ -75,7 +86,7 @@ function parse() {
   o.nights = Math.round(num(values.nights, o.smoke ? 2 : 5, 'nights'));
   o.scale = num(values.scale, o.smoke ? 0.004 : 1, 'scale');
   o.docs = values['no-docs'] ? null : values.docs ? path.resolve(values.docs) : o.smoke ? null : path.join(ROOT, 'docs', 'benchmarks.md');
-  for (const d of o.datasets) if (!DATASETS[d]) { console.error(`--datasets: unknown dataset ${d} (a, b, c)`); process.exit(2); }
+  for (const d of o.datasets) if (!DATASETS[d]) { console.error(`--datasets: unknown dataset ${d} (${Object.keys(DATASETS).join(', ')})`); process.exit(2); }
   return o;
 }
 
@@ -159,7 +170,15 @@ async function runDataset(id, toolNames, o, workdir) {
   const discard = discarder(workdir);
   discard(dsDir);
   fs.mkdirSync(dsDir, { recursive: true });
-  const ds = new DS(dsDir, { scale: o.scale, seed: o.seed, discard });
+  let ds;
+  try {
+    ds = new DS(dsDir, { scale: o.scale, seed: o.seed, discard, nights: o.nights, cacheDir: o.cacheDir });
+  } catch (e) {
+    if (!(e instanceof SourceMissing)) throw e;
+    log(`skip dataset ${id}: ${e.message}`);
+    discard(dsDir);
+    return { id, title: DS.title, skipped: e.message };
+  }
   const runs = tools.map((tool) => ({
     tool,
     runDir: path.join(dsDir, 'tools', tool.name),
@@ -334,8 +353,11 @@ async function main() {
   process.on('SIGINT', () => { if (interrupted) process.exit(130); interrupted = true; log(`interrupted; work dir left at ${workdir}`); process.exit(130); });
 
   if (tools.length) {
-    if (o.smoke) results.datasets.push(...(await Promise.all(o.datasets.map((id) => runDataset(id, tools.map((t) => t.name), o, workdir)))));
-    else for (const id of o.datasets) results.datasets.push(await runDataset(id, tools.map((t) => t.name), o, workdir));
+    const done = [];
+    if (o.smoke) done.push(...(await Promise.all(o.datasets.map((id) => runDataset(id, tools.map((t) => t.name), o, workdir)))));
+    else for (const id of o.datasets) done.push(await runDataset(id, tools.map((t) => t.name), o, workdir));
+    results.datasets = done.filter((d) => !d.skipped);
+    results.meta.skippedDatasets = done.filter((d) => d.skipped).map((d) => ({ id: d.id, reason: d.skipped }));
   }
   results.meta.totalS = (Date.now() - t0) / 1000;
   // what the repositories reported at init (snap: its actual chunker and compression)
@@ -361,8 +383,10 @@ async function main() {
 /** Raw results, charts, the markdown, the docs section. */
 function render(results, o, { writeJson }) {
   fs.mkdirSync(o.out, { recursive: true });
-  const base = results.meta.kind;
-  const chunkStudy = base === 'chunk-study';
+  const chunkStudy = results.meta.kind === 'chunk-study';
+  // a run of the real-data datasets alone has its own results file and docs section
+  const real = results.datasets.length > 0 && results.datasets.every((d) => REAL_DATASETS[d.id]);
+  const base = results.meta.kind + (real ? '-real' : '');
   if (writeJson) {
     const stamp = results.meta.date.replace(/[:.]/g, '-').slice(0, 19);
     fs.writeFileSync(path.join(o.out, `${base}-${stamp}.json`), JSON.stringify(results, null, 2));
@@ -379,7 +403,7 @@ function render(results, o, { writeJson }) {
   fs.writeFileSync(path.join(o.out, `${base}-latest.md`), md);
   if (o.docs) {
     fs.mkdirSync(path.dirname(o.docs), { recursive: true });
-    replaceBetweenMarkers(o.docs, chunkStudy ? 'bench:chunk-study' : 'bench:compare', md, DOC_TEMPLATE);
+    replaceBetweenMarkers(o.docs, `bench:${base}`, md, DOC_TEMPLATE);
     log(`updated ${path.relative(process.cwd(), o.docs) || o.docs}`);
   }
   process.stdout.write(md.replace(/<svg[\s\S]*?<\/svg>\n?/g, ''));

@@ -36,12 +36,13 @@ function lastJson(stdout) {
 
 // --- snap -------------------------------------------------------------------------------------
 export class SnapAdapter {
-  constructor(ctx, { chunkSize = null, name = 'snap' } = {}) {
+  constructor(ctx, { chunkSize = null, compression = null, name = 'snap' } = {}) {
     this.ctx = ctx;
     this.name = name;
     this.chunkSize = chunkSize; // [min, avg, max] or null for the default
-    this.label = chunkSize ? `snap (avg ${fmtSize(chunkSize[1])})` : 'snap';
-    this.settings = `AES-256-GCM, zstd (defaults), kdf ${SNAP_KDF}${chunkSize ? `, --chunk-size ${chunkSize.join(',')}` : ', default chunk size'}`;
+    this.compression = compression; // e.g. 'zstd:9', or null for the default
+    this.label = chunkSize ? `snap (avg ${fmtSize(chunkSize[1])}${compression ? `, ${compression}` : ''})` : compression ? `snap (${compression})` : 'snap';
+    this.settings = `AES-256-GCM, ${compression ? `--compression ${compression}` : 'zstd (defaults)'}, kdf ${SNAP_KDF}${chunkSize ? `, --chunk-size ${chunkSize.join(',')}` : ', default chunk size'}`;
   }
   available() {
     if (process.env.SNAP_BENCH_CLI) return fs.existsSync(SNAP_BIN) ? null : `SNAP_BENCH_CLI=${SNAP_BIN} does not exist`;
@@ -56,6 +57,7 @@ export class SnapAdapter {
     this.cacheDir = path.join(runDir, 'cache'); // measured, but outside the repository
     const args = ['init', '--kdf', SNAP_KDF];
     if (this.chunkSize) args.push('--chunk-size', this.chunkSize.join(','));
+    if (this.compression) args.push('--compression', this.compression);
     const r = await this.snap([...args, '--json']);
     const j = lastJson(r.stdout);
     // the chunk-size study must not silently measure the default
@@ -199,12 +201,19 @@ export function fmtSize(n) {
   return `${n} B`;
 }
 
-export const CHUNK_STUDY_AVGS = [16 << 10, 64 << 10, 256 << 10, 1 << 20];
+export const CHUNK_STUDY_AVGS = [32 << 10, 64 << 10, 128 << 10, 256 << 10, 1 << 20];
+/** Compression levels tried beside the default (3) at this average chunk size. */
+export const CHUNK_STUDY_LEVELS = { avg: 256 << 10, levels: [1, 9] };
+const studyName = (avg) => `snap-${fmtSize(avg).replace(' ', '').replace('iB', '').toLowerCase()}`;
 
 /** The comparison's tools, in run order; each gets its own context from makeCtx(). */
 export function makeTools(makeCtx, { chunkStudy = false } = {}) {
   if (chunkStudy) {
-    return CHUNK_STUDY_AVGS.map((avg) => new SnapAdapter(makeCtx(), { chunkSize: [avg / 4, avg, avg * 4], name: `snap-${fmtSize(avg).replace(' ', '').replace('iB', '').toLowerCase()}` }));
+    const { avg, levels } = CHUNK_STUDY_LEVELS;
+    return [
+      ...CHUNK_STUDY_AVGS.map((a) => new SnapAdapter(makeCtx(), { chunkSize: [a / 4, a, a * 4], name: studyName(a) })),
+      ...levels.map((l) => new SnapAdapter(makeCtx(), { chunkSize: [avg / 4, avg, avg * 4], compression: `zstd:${l}`, name: `${studyName(avg)}-zstd${l}` })),
+    ];
   }
   return [
     new SnapAdapter(makeCtx()),

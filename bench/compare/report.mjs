@@ -77,6 +77,10 @@ export function runInfoMarkdown(results) {
     L.push('');
     for (const s of m.skipped) L.push(`- skipped **${s.tool}**: ${escapeMd(s.reason)}`);
   }
+  if (m.skippedDatasets?.length) {
+    L.push('');
+    for (const s of m.skippedDatasets) L.push(`- skipped dataset **(${s.id})**: ${escapeMd(s.reason)}`);
+  }
   L.push('');
   return L.join('\n');
 }
@@ -97,7 +101,8 @@ export function replaceBetweenMarkers(file, name, body, template) {
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 // The same tool keeps its colour whichever tools ran.
 const TOOL_COLORS = { snap: '#1f77b4', restic: '#d62728', borg: '#2ca02c', 'borg-64k': '#9467bd', 'tar-zstd': '#ff7f0e', rsync: '#8c564b',
-  'snap-16k': '#17becf', 'snap-64k': '#1f77b4', 'snap-256k': '#e377c2', 'snap-1m': '#7f7f7f' };
+  'snap-16k': '#17becf', 'snap-32k': '#17becf', 'snap-64k': '#1f77b4', 'snap-128k': '#bcbd22', 'snap-256k': '#e377c2', 'snap-1m': '#7f7f7f',
+  'snap-256k-zstd1': '#ff7f0e', 'snap-256k-zstd9': '#d62728' };
 export const toolColor = (name) => TOOL_COLORS[name];
 function esc(s) { return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'); }
 function niceStep(max, ticks) {
