@@ -10,8 +10,9 @@ import type { LockOptions, RepositoryLock } from '../repository/lock.js';
 import { passwordSource, REPO_PASSWORD, type PasswordSource } from './password.js';
 import { escapeControl, setJsonExtras, setWarningSource } from './output.js';
 import { progressEnabled, startProgress, type ProgressView } from './progress.js';
-import { s3SettingsFromEnv } from './s3Settings.js';
-import { RequestCounts } from '../backend/requestCounts.js';
+import { parsePrices, s3SettingsFromEnv } from './s3Settings.js';
+import { RequestCounts, type RequestPrices } from '../backend/requestCounts.js';
+import { ledgerFile, recordRequests } from './requestLedger.js';
 
 export interface GlobalOptions {
   repo?: string;
@@ -45,6 +46,8 @@ export class CliContext {
   constructor(
     readonly g: GlobalOptions,
     private readonly interrupt: AbortSignal,
+    /** The command as typed ("create", "key add"): the request ledger names it. */
+    readonly command = '',
   ) {
     this.combined = interrupt;
   }
@@ -96,6 +99,12 @@ export class CliContext {
     }
     this.s3Warned = true;
     return { s3: { ...options, requests: this.requests } };
+  }
+
+  /** Prices per 1000 requests: --request-prices, else SNAP_S3_PRICES; undefined when neither is set. */
+  requestPrices(option: string | undefined): RequestPrices | undefined {
+    if (option !== undefined) return parsePrices(option, '--request-prices');
+    return process.env.SNAP_S3_PRICES ? parsePrices(process.env.SNAP_S3_PRICES) : undefined;
   }
 
   /** The repository's password (--password-file, SNAP_PASSWORD_FILE, SNAP_PASSWORD or a prompt). */
@@ -155,6 +164,14 @@ export class CliContext {
     } finally {
       // What was skipped, one line each, after the command's own output (CLI: warnings on stderr).
       for (const w of repo.warnings) this.warn(`warning: ${w.message}`);
+      // What this command cost in S3 requests, for `stats` later (requestLedger.ts); failed runs are billed too.
+      if (repo.backend.location.startsWith('s3://')) {
+        try {
+          recordRequests(ledgerFile(repo.cacheDir), this.command, this.requests.counts);
+        } catch {
+          // A cache that cannot be written loses only this record.
+        }
+      }
       await repo.close();
     }
   }

@@ -41,7 +41,10 @@ export async function main(argv: string[]): Promise<number> {
     (action: Action) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args[args.length - 1] as Command;
-      const ctx = new CliContext(cmd.optsWithGlobals() as GlobalOptions, controller.signal);
+      // "create", "key add": the command's path below the program, for the request ledger.
+      const names: string[] = [];
+      for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+      const ctx = new CliContext(cmd.optsWithGlobals() as GlobalOptions, controller.signal, names.join(' '));
       const code = await action(ctx, ...args.slice(0, -1));
       // A command that finished (the core throws InterruptedError when it stops early) has printed
       // its result: a signal that came in its last moments does not turn that into exit 130 with a

@@ -10,6 +10,8 @@ import type { ObjectLockSettings } from '../backend/s3Options.js';
 
 export const FORMAT_MAJOR = 1;
 export const FORMAT_MINOR = 0;
+/** The minor version that added the optional object_lock field; configs without it stay 1.0 (same bytes). */
+export const OBJECT_LOCK_MINOR = 1;
 /** Pack files are finished when their payload reaches this size (restic's default too). */
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 

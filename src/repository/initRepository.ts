@@ -5,7 +5,7 @@ import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js'
 import { DEFAULT_KDF, generateKeyMaterial, type KdfParams, type KeyMaterial } from '../crypto/index.js';
 import { InvalidArgumentError, RepositoryExistsError } from '../errors.js';
 import { DEFAULT_COMPRESSION, type CompressionConfig } from '../pack/codec.js';
-import { configProblem, DEFAULT_PACK_SIZE, objectLockSettings, type ObjectLockConfig, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, newRepoId, type RepoConfig } from './config.js';
+import { configProblem, DEFAULT_PACK_SIZE, OBJECT_LOCK_MINOR, objectLockSettings, type ObjectLockConfig, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, newRepoId, type RepoConfig } from './config.js';
 import { Crypt } from '../crypto/index.js';
 import { addKey } from './keys.js';
 import { defaultCacheDir } from './repository.js';
@@ -35,7 +35,7 @@ export async function initRepository(backend: Backend, opts: InitOptions): Promi
     ? opts.from.config.chunker
     : { algorithm: 'fastcdc-2020' as const, min: params.min, avg: params.avg, max: params.max, level: params.level ?? DEFAULT_CHUNKER_PARAMS.level ?? 1 };
   const config: RepoConfig = {
-    version: `${FORMAT_MAJOR}.${FORMAT_MINOR}`,
+    version: `${FORMAT_MAJOR}.${opts.objectLock ? OBJECT_LOCK_MINOR : FORMAT_MINOR}`,
     id: newRepoId(),
     created: new Date().toISOString(),
     encryption: opts.encryption,

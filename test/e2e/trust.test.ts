@@ -224,6 +224,8 @@ describe('fields read from storage (item 2)', () => {
     ['huge max chunk', (c: any) => (c.chunker.max = 2 ** 31), /chunker max must be an integer in/],
     ['keyed gear without keys', (c: any) => (c.chunker.gear = 'keyed'), /chunker gear "keyed" does not fit encryption none/],
     ['pack size 1 TB', (c: any) => (c.pack_size = 1e12), /pack_size 1000000000000 is not in/],
+    ['object lock for a century', (c: any) => (c.object_lock = { mode: 'compliance', days: 36500 }), /object_lock days 36500 is not a whole number in \[1, 3650\]/],
+    ['object lock in an unknown mode', (c: any) => (c.object_lock = { mode: 'forever', days: 3 }), /object_lock mode "forever" is not governance or compliance/],
     ['encryption claimed without keys', (c: any) => ((c.encryption = 'aes-256-gcm'), (c.chunker.gear = 'keyed')), /says aes-256-gcm, but keys\/ has no key files/],
   ])('config with %s is refused naming the field', (_name, edit, message) => {
     editConfig(edit);

@@ -29,9 +29,10 @@ describe('config object_lock', () => {
   });
 
   it('with object_lock: one field more at the end (golden), read back, and sent to S3 upper-case', () => {
-    const locked: RepoConfig = { ...base, object_lock: { mode: 'compliance', days: 30 } };
+    // init writes minor version 1 with the field (format.md: minor versions add optional things).
+    const locked: RepoConfig = { ...base, version: '1.1', object_lock: { mode: 'compliance', days: 30 } };
     const bytes = encodeConfig(locked).toString('utf8');
-    expect(bytes).toBe(GOLDEN_V1.slice(0, -1) + ',"object_lock":{"mode":"compliance","days":30}}');
+    expect(bytes).toBe(GOLDEN_V1.replace('"version":"1.0"', '"version":"1.1"').slice(0, -1) + ',"object_lock":{"mode":"compliance","days":30}}');
     const back = decodeConfig(Buffer.from(bytes), 'r');
     expect(back.object_lock).toEqual({ mode: 'compliance', days: 30 });
     expect(objectLockSettings(back)).toEqual({ mode: 'COMPLIANCE', days: 30 });
