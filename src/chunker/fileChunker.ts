@@ -12,6 +12,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { InvalidArgumentError } from '../errors.js';
 import { FastCDC2020Wasm } from './fastcdc2020.js';
+import { checkGear } from './gear.js';
 import { SCAN_MEMORY_LIMIT } from './gearScan.js';
 import { type ChunkerParams, resolveChunkerParams } from './params.js';
 
@@ -115,14 +116,22 @@ export class ReadIntoChunker {
   }
 }
 
-const pool = new WeakMap<BigUint64Array, Map<string, ReadIntoChunker[]>>();
+// Pooled by the gear table's content, not its identity: a worker thread receives the table anew with
+// every job (a structured clone), so an identity key would never hit there.
+const pool = new Map<string, ReadIntoChunker[]>();
+/** Distinct (gear, params, read size) pools kept; a process uses one or two. */
+const POOL_KEYS_LIMIT = 8;
+const gearKeys = new WeakMap<BigUint64Array, string>();
 
 function poolFor(params: ChunkerParams, gear: BigUint64Array, readSize: number): ReadIntoChunker[] {
-  let byKey = pool.get(gear);
-  if (!byKey) pool.set(gear, (byKey = new Map()));
-  const key = `${params.min},${params.avg},${params.max},${params.level ?? ''},${readSize}`;
-  let idle = byKey.get(key);
-  if (!idle) byKey.set(key, (idle = []));
+  let gearKey = gearKeys.get(gear);
+  if (gearKey === undefined) gearKeys.set(gear, (gearKey = Buffer.from(gear.buffer, gear.byteOffset, gear.byteLength).toString('base64')));
+  const key = `${params.min},${params.avg},${params.max},${params.level ?? ''},${readSize},${gearKey}`;
+  let idle = pool.get(key);
+  if (!idle) {
+    if (pool.size >= POOL_KEYS_LIMIT) pool.clear();
+    pool.set(key, (idle = []));
+  }
   return idle;
 }
 
@@ -140,6 +149,7 @@ export async function* chunkFile(
   gear: BigUint64Array,
   readSize: number = DEFAULT_READ_SIZE,
 ): AsyncGenerator<Buffer, void, undefined> {
+  checkGear(gear);
   const idle = poolFor(params, gear, readSize);
   const chunker = idle.pop() ?? new ReadIntoChunker(params, gear, readSize);
   let position = 0;

@@ -1,7 +1,9 @@
 // chunker/ owns content-defined chunking: FastCDC-2020 (our own port of fastcdc-rs `v2020`, whose
-// cut points are part of the repository format), its parameters and gear tables, and the streaming
-// front end that cuts inputs of any size with bounded memory. It knows nothing of hashing, packing
-// or keys: an encrypted repository's gear table is derived in crypto/ and handed in as 2048 bytes.
+// cut points are part of the repository format; the cut loop is WebAssembly, gearScan.wat, with a
+// JavaScript reference for the tests), its parameters and gear tables, and the streaming front ends
+// that cut inputs of any size with bounded memory (chunkFile reads straight into WebAssembly memory).
+// It knows nothing of hashing, packing or keys: an encrypted repository's gear table is derived in
+// crypto/ and handed in as 2048 bytes.
 // docs/chunker.md describes the algorithm, the streaming rule and the parity evidence.
 
 export {

@@ -2,6 +2,9 @@
 // the JavaScript reference FastCDC2020: cut points and 64-bit hashes, on the copy path (input outside
 // WebAssembly memory, scanned in 64 KiB blocks) and in place (input in the chunker's region).
 
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,6 +12,7 @@ import {
   FastCDC2020Wasm,
   ReadIntoChunker,
   STANDARD_GEAR,
+  chunkFile,
   gearFromBytes,
   type ChunkerParams,
 } from '../../src/chunker/index.js';
@@ -175,6 +179,35 @@ describe('ReadIntoChunker contract', () => {
     const chunks = chunker.push(8192);
     expect(chunks.length).toBeGreaterThan(0);
     for (const c of chunks) expect(c.buffer).toBe(a.buffer);
+  });
+});
+
+describe('chunkFile reuses pooled chunkers', () => {
+  it('after an abandoned file, and with a cloned gear table (as a worker receives it)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'snap-wasm-'));
+    try {
+      const params = { min: 4096, avg: 16384, max: 65536, level: 2 as const };
+      const gear = gearFromBytes(keyedGearBytes(5));
+      const data = mixedInput(3 * MiB + 5, 11);
+      const path = join(dir, 'f');
+      await writeFile(path, data);
+      const expected = referenceCuts(params, gear, data).map(([l]) => l);
+      const handle = await open(path, 'r');
+      try {
+        for (let round = 0; round < 3; round++) {
+          // Abandon one file half way: its chunker goes back to the pool with state to forget.
+          for await (const chunk of chunkFile(handle, params, structuredClone(gear), 100_000)) if (chunk.length > 0) break;
+          const chunks: Buffer[] = [];
+          for await (const chunk of chunkFile(handle, params, structuredClone(gear), 100_000)) chunks.push(Buffer.from(chunk));
+          expect(chunks.map((c) => c.length)).toEqual(expected);
+          expect(Buffer.concat(chunks).equals(data)).toBe(true);
+        }
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
