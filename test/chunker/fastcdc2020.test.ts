@@ -34,7 +34,7 @@ const KEYED_GEAR = gearFromBytes(keyedGearBytes(KEYED_GEAR_SEED));
 
 describe('parameters', () => {
   it('has the documented defaults and limits', () => {
-    expect(DEFAULT_CHUNKER_PARAMS).toEqual({ min: 65536, avg: 262144, max: 1048576, level: 1 });
+    expect(DEFAULT_CHUNKER_PARAMS).toEqual({ min: 32768, avg: 131072, max: 524288, level: 1 });
     expect(MIN_SIZE_LOWER_LIMIT).toBe(64);
     expect(MAX_SIZE_UPPER_LIMIT).toBe(16 * 1024 * 1024);
   });

@@ -152,7 +152,7 @@ afterAll(() => sb.cleanup());
 describe('--json: every command prints one document of the documented shape', () => {
   it('init', () => {
     const doc = expectDoc(['init', '--kdf', TEST_KDF], INIT);
-    expect(doc).toMatchObject({ location: sb.repo, encryption: 'aes-256-gcm', compression: 'zstd:3', chunker: { min: 65536, avg: 262144, max: 1048576 } });
+    expect(doc).toMatchObject({ location: sb.repo, encryption: 'aes-256-gcm', compression: 'zstd:3', chunker: { min: 32768, avg: 131072, max: 524288 } });
     expectDoc(['init', '--kdf', TEST_KDF], INIT, { env: { SNAP_REPO: targetRepo, SNAP_PASSWORD: targetEnv.SNAP_TO_PASSWORD } });
   });
 
