@@ -5,13 +5,14 @@ import { DEFAULT_COMPRESSION, parseCompression, type CompressionConfig } from '.
 import { DEFAULT_CHUNKER_PARAMS } from '../../chunker/params.js';
 import { openBackend } from '../../backend/openBackend.js';
 import { initRepository, isInterruptedInit } from '../../repository/initRepository.js';
+import { ENCRYPTED, MIN_PACK_SIZE, UNENCRYPTED } from '../../repository/config.js';
 import { FROM_PASSWORD, passwordSource } from '../password.js';
 import { printJson } from '../output.js';
 import type { Run } from './index.js';
 import type { CliContext } from '../context.js';
 
 /** The repository's encryption when --encryption is not given (CLI.md: encrypted is the default). */
-const DEFAULT_ENCRYPTION = 'aes-256-gcm';
+const DEFAULT_ENCRYPTION = ENCRYPTED;
 
 /** Compression as --compression spells it (and init's JSON reports it). */
 function compressionText(c: CompressionConfig): string {
@@ -34,7 +35,7 @@ export function parseChunkSize(s: string): { min: number; avg: number; max: numb
 function parsePackSize(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < 4096) throw new InvalidArgumentError(`--pack-size: expected a number of bytes of at least 4096, got '${s}'`);
+  if (!Number.isSafeInteger(n) || n < MIN_PACK_SIZE) throw new InvalidArgumentError(`--pack-size: expected a number of bytes of at least ${MIN_PACK_SIZE}, got '${s}'`);
   return n;
 }
 
@@ -42,7 +43,7 @@ export function registerInit(program: Command, run: Run): void {
   program
     .command('init')
     .description('create a repository (encrypted unless --encryption none)')
-    .option('--encryption <mode>', 'aes-256-gcm or none', DEFAULT_ENCRYPTION)
+    .option('--encryption <mode>', `${ENCRYPTED} or ${UNENCRYPTED}`, DEFAULT_ENCRYPTION)
     .option('--compression <codec>', 'zstd, zstd:N (level) or none', compressionText(DEFAULT_COMPRESSION))
     .option('--chunk-size <min,avg,max>', 'FastCDC chunk sizes in bytes (default from the chunk-size study, docs/benchmarks.md)', DEFAULT_CHUNK_SIZE)
     .option('--kdf <scrypt:N,r,p>', `key derivation cost (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`)
@@ -52,7 +53,7 @@ export function registerInit(program: Command, run: Run): void {
     .addOption(new Option('--pack-size <bytes>', 'pack target size in bytes').hideHelp())
     .action(run(async (ctx: CliContext, opts: unknown) => {
       const o = opts as { encryption: string; compression: string; chunkSize: string; kdf?: string; fromRepo?: string; fromPasswordFile?: string; packSize?: string };
-      if (o.encryption !== 'aes-256-gcm' && o.encryption !== 'none') throw new InvalidArgumentError(`--encryption: expected aes-256-gcm or none, got '${o.encryption}'`);
+      if (o.encryption !== ENCRYPTED && o.encryption !== UNENCRYPTED) throw new InvalidArgumentError(`--encryption: expected ${ENCRYPTED} or ${UNENCRYPTED}, got '${o.encryption}'`);
       const compression = parseCompression(o.compression);
       const { resolveChunkerParams } = await import('../../chunker/index.js');
       const chunker = parseChunkSize(o.chunkSize);
@@ -63,10 +64,10 @@ export function registerInit(program: Command, run: Run): void {
         const src = await ctx.openRepo(o.fromRepo, passwordSource(FROM_PASSWORD, o.fromPasswordFile));
         from = { config: src.config, keys: src.crypt.keys };
         await src.close();
-        if (o.encryption === 'none' && from.keys) throw new InvalidArgumentError('--from-repo: an encrypted repository cannot share its keys with an unencrypted one');
+        if (o.encryption === UNENCRYPTED && from.keys) throw new InvalidArgumentError('--from-repo: an encrypted repository cannot share its keys with an unencrypted one');
       }
       const backend = await openBackend(ctx.location(), ctx.backendOptions(ctx.location()));
-      const encrypted = o.encryption !== 'none';
+      const encrypted = o.encryption !== UNENCRYPTED;
       if (encrypted && (await backend.exists()) && !(await isInterruptedInit(backend))) {
         const { RepositoryExistsError } = await import('../../errors.js');
         throw new RepositoryExistsError(backend.location);
@@ -74,7 +75,7 @@ export function registerInit(program: Command, run: Run): void {
       const password = encrypted ? await ctx.password().read() : undefined;
       if (encrypted && isWeakKdf(kdf)) ctx.warn(`note: --kdf ${formatKdf(kdf)} is below the recommended cost (${formatKdf(DEFAULT_KDF)}); use it for tests only`);
       const config = await initRepository(backend, {
-        encryption: encrypted ? 'aes-256-gcm' : 'none',
+        encryption: encrypted ? ENCRYPTED : UNENCRYPTED,
         compression,
         chunker: { ...chunker, level: DEFAULT_CHUNKER_PARAMS.level },
         kdf,
@@ -91,7 +92,7 @@ export function registerInit(program: Command, run: Run): void {
         chunker: { min: config.chunker.min, avg: config.chunker.avg, max: config.chunker.max },
       };
       if (ctx.json) printJson(doc);
-      else ctx.say(`created ${config.encryption === 'none' ? 'unencrypted ' : ''}repository ${config.id.slice(0, 10)} at ${backend.location}`);
+      else ctx.say(`created ${config.encryption === UNENCRYPTED ? 'unencrypted ' : ''}repository ${config.id.slice(0, 10)} at ${backend.location}`);
       await backend.close();
     }));
 }
