@@ -13,7 +13,6 @@ export type SnapshotId = Brand<string, 'SnapshotId'>;
 /** An index file's name: hex BLAKE3 of its stored bytes. */
 
 export const ID_BYTES = 32;
-export const ID_HEX_LENGTH = 64;
 
 export const asBlobId = (b: Buffer): BlobId => b as BlobId;
 export const asPackId = (s: string): PackId => s as PackId;

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { StorageError } from '../errors.js';
+import { processAlive } from '../processAlive.js';
 
 const DIR_PREFIX = 'snap-stage-';
 const NAME_RE = /^snap-stage-(\d+)-[A-Za-z0-9]+$/;
@@ -75,14 +76,4 @@ export async function removeDeadStagingDirs(parent: string): Promise<number> {
     removed++;
   }
   return removed;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, as another user's process.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

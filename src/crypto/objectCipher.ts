@@ -5,14 +5,14 @@
 
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { IntegrityError, InvalidArgumentError } from '../errors.js';
-import { aeadOpen, aeadSeal, NONCE_BYTES, TAG_BYTES } from './aead.js';
+import { AEAD_KEY_BYTES, aeadOpen, aeadSeal, NONCE_BYTES, TAG_BYTES } from './aead.js';
 import { checkKey } from './keyMaterial.js';
 
 export { NONCE_BYTES, TAG_BYTES };
 /** Per-object HKDF salt, stored in clear with the object. */
 export const SALT_BYTES = 32;
 /** HKDF output: an AES-256 key. */
-export const SUBKEY_BYTES = 32;
+export const SUBKEY_BYTES = AEAD_KEY_BYTES;
 /** Prefix of the HKDF info; the purpose follows it. */
 export const SUBKEY_INFO_PREFIX = 'snap v1 ';
 

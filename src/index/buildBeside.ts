@@ -7,6 +7,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { processAlive } from '../processAlive.js';
 
 /**
  * Run `build(envDir, scratchDir)` on fresh folders beside `dir`, make what it wrote durable, and
@@ -67,15 +68,6 @@ function removeAbandonedBuilds(dir: string): void {
     const m = /^-(?:build|runs|old)-(\d+)-[0-9a-f]+$/.exec(name.slice(base.length));
     if (!name.startsWith(base) || !m) continue;
     const pid = Number(m[1]);
-    if (pid !== process.pid && !alive(pid)) rmSync(path.join(path.dirname(dir), name), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if (pid !== process.pid && !processAlive(pid)) rmSync(path.join(path.dirname(dir), name), { recursive: true, force: true });
   }
 }

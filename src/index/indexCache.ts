@@ -28,6 +28,8 @@ const LAYOUT_KEY = 'layout';
 /** 2: entries shadowed by a newer file's are kept (`shadowed`). A cache of another layout is rebuilt. */
 const LAYOUT = 2;
 const EPOCH_KEY = 'epoch';
+/** Random bytes of an epoch (hex in the cache): enough that two never repeat. */
+const EPOCH_BYTES = 16;
 /**
  * A cold cache (nothing applied yet) facing at least this many index files is built in bulk: in
  * key order with MDB_APPEND into a fresh environment beside it, then swapped in. Applying millions
@@ -83,7 +85,7 @@ export class IndexCache {
   }
 
   private newEpoch(): void {
-    this.env.putSync(EPOCH_KEY, randomBytes(16).toString('hex'));
+    this.env.putSync(EPOCH_KEY, randomBytes(EPOCH_BYTES).toString('hex'));
   }
 
   /**

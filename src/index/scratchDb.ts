@@ -8,6 +8,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import { openCacheEnv } from './lmdbFile.js';
+import { processAlive } from '../processAlive.js';
 
 const SCRATCH_PREFIX = 'scratch-';
 /** Writes held in memory before one LMDB transaction: random keys need big batches to be fast. */
@@ -120,17 +121,8 @@ function removeLeftovers(cacheDir: string): void {
   for (const n of names) {
     if (!n.startsWith(SCRATCH_PREFIX)) continue;
     const pid = Number(n.slice(SCRATCH_PREFIX.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) {
       rmSync(path.join(cacheDir, n), { recursive: true, force: true });
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

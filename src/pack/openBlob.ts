@@ -63,7 +63,7 @@ export async function openBlob(stored: Buffer, loc: BlobLocation, id: BlobId, ci
 }
 
 /** The error for a blob that is not what `loc` says, with the message every reader gives. */
-export function blobDamage(loc: BlobLocation, id: BlobId, damage: string): IntegrityError {
+function blobDamage(loc: BlobLocation, id: BlobId, damage: string): IntegrityError {
   const blob = id.toString('hex');
   return new IntegrityError(`pack ${loc.packId}: blob ${blob} at offset ${loc.offset} ${damage}`, { pack: loc.packId, blob });
 }

@@ -8,9 +8,16 @@ import { IntegrityError, UnsupportedFormatError } from '../errors.js';
 import type { Codec } from './codec.js';
 
 export const PACK_FORMAT_VERSION = 1;
-/** type u8, codec u8, stored length u32le, raw length u32le, id 32 bytes. */
-export const HEADER_ENTRY_BYTES = 1 + 1 + 4 + 4 + ID_BYTES;
+/** Where each field of a header entry starts: type u8, codec u8, stored length u32le, raw length u32le, id. */
+const TYPE_AT = 0;
+const CODEC_AT = 1;
+const STORED_AT = 2;
+const RAW_AT = 6;
+const ID_AT = 10;
+export const HEADER_ENTRY_BYTES = ID_AT + ID_BYTES;
+/** u8 version, u32le entry count. */
 const HEADER_PREFIX_BYTES = 1 + 4;
+const ENTRY_COUNT_AT = 1;
 export const HEADER_LENGTH_BYTES = 4;
 
 export interface PackEntry {
@@ -28,14 +35,14 @@ export interface PackEntry {
 export function encodePackHeader(entries: readonly PackEntry[]): Buffer {
   const buf = Buffer.alloc(HEADER_PREFIX_BYTES + entries.length * HEADER_ENTRY_BYTES);
   buf.writeUInt8(PACK_FORMAT_VERSION, 0);
-  buf.writeUInt32LE(entries.length, 1);
+  buf.writeUInt32LE(entries.length, ENTRY_COUNT_AT);
   let p = HEADER_PREFIX_BYTES;
   for (const e of entries) {
-    buf.writeUInt8(e.type, p);
-    buf.writeUInt8(e.codec, p + 1);
-    buf.writeUInt32LE(e.storedLength, p + 2);
-    buf.writeUInt32LE(e.rawLength, p + 6);
-    e.id.copy(buf, p + 10);
+    buf.writeUInt8(e.type, p + TYPE_AT);
+    buf.writeUInt8(e.codec, p + CODEC_AT);
+    buf.writeUInt32LE(e.storedLength, p + STORED_AT);
+    buf.writeUInt32LE(e.rawLength, p + RAW_AT);
+    e.id.copy(buf, p + ID_AT);
     p += HEADER_ENTRY_BYTES;
   }
   return buf;
@@ -46,7 +53,7 @@ export function decodePackHeader(buf: Buffer, firstOffset: number, pack: string)
   if (buf.length < HEADER_PREFIX_BYTES) throw new IntegrityError(`pack ${pack}: header too short`, { pack });
   const version = buf.readUInt8(0);
   if (version !== PACK_FORMAT_VERSION) throw new UnsupportedFormatError(`pack ${pack}: unknown pack format version ${version}`);
-  const count = buf.readUInt32LE(1);
+  const count = buf.readUInt32LE(ENTRY_COUNT_AT);
   if (buf.length !== HEADER_PREFIX_BYTES + count * HEADER_ENTRY_BYTES) {
     throw new IntegrityError(`pack ${pack}: header length does not match its ${count} entries`, { pack });
   }
@@ -54,13 +61,13 @@ export function decodePackHeader(buf: Buffer, firstOffset: number, pack: string)
   let p = HEADER_PREFIX_BYTES;
   let offset = firstOffset;
   for (let i = 0; i < count; i++) {
-    const storedLength = buf.readUInt32LE(p + 2);
+    const storedLength = buf.readUInt32LE(p + STORED_AT);
     out.push({
-      type: buf.readUInt8(p) as BlobType,
-      codec: buf.readUInt8(p + 1) as Codec,
+      type: buf.readUInt8(p + TYPE_AT) as BlobType,
+      codec: buf.readUInt8(p + CODEC_AT) as Codec,
       storedLength,
-      rawLength: buf.readUInt32LE(p + 6),
-      id: Buffer.from(buf.subarray(p + 10, p + 10 + ID_BYTES)) as BlobId,
+      rawLength: buf.readUInt32LE(p + RAW_AT),
+      id: Buffer.from(buf.subarray(p + ID_AT, p + ID_AT + ID_BYTES)) as BlobId,
       offset,
     });
     offset += storedLength;

@@ -15,8 +15,17 @@ export const OBJECT_LOCK_MINOR = 1;
 /** Pack files are finished when their payload reaches this size (restic's default too). */
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 
+/** The config's `encryption` of an encrypted repository (AES-256-GCM, docs/crypto.md), and of a plain one. */
+export const ENCRYPTED = 'aes-256-gcm' as const;
+export const UNENCRYPTED = 'none' as const;
+export type EncryptionMode = typeof ENCRYPTED | typeof UNENCRYPTED;
+/** The only chunker of format v1. */
+export const CHUNKER_ALGORITHM = 'fastcdc-2020' as const;
+/** The gear table an encrypted repository's chunker uses (keyed) and a plain one's (standard). */
+export const gearFor = (encryption: EncryptionMode): ChunkerConfig['gear'] => (encryption === UNENCRYPTED ? 'standard' : 'keyed');
+
 export interface ChunkerConfig {
-  algorithm: 'fastcdc-2020';
+  algorithm: typeof CHUNKER_ALGORITHM;
   min: number;
   avg: number;
   max: number;
@@ -30,7 +39,7 @@ export interface RepoConfig {
   version: string;
   id: string;
   created: string;
-  encryption: 'aes-256-gcm' | 'none';
+  encryption: EncryptionMode;
   compression: CompressionConfig;
   chunker: ChunkerConfig;
   pack_size: number;
@@ -115,7 +124,7 @@ export function configProblem(c: Record<string, unknown>): string | undefined {
   if (typeof c['id'] !== 'string' || !HEX_ID.test(c['id'])) return `id ${JSON.stringify(c['id'])} is not 64 lower-case hex`;
   if (typeof c['created'] !== 'string') return 'created is not a string';
   const enc = c['encryption'];
-  if (enc !== 'aes-256-gcm' && enc !== 'none') return `encryption ${JSON.stringify(enc)} is not aes-256-gcm or none`;
+  if (enc !== ENCRYPTED && enc !== UNENCRYPTED) return `encryption ${JSON.stringify(enc)} is not ${ENCRYPTED} or ${UNENCRYPTED}`;
   const comp = c['compression'];
   if (!isRecord(comp)) return 'compression is not an object';
   if (comp['codec'] === 'zstd') {
@@ -124,8 +133,8 @@ export function configProblem(c: Record<string, unknown>): string | undefined {
   } else if (comp['codec'] !== 'none') return `compression codec ${JSON.stringify(comp['codec'])} is unknown`;
   const ch = c['chunker'];
   if (!isRecord(ch)) return 'chunker is not an object';
-  if (ch['algorithm'] !== 'fastcdc-2020') return `chunker algorithm ${JSON.stringify(ch['algorithm'])} is unknown`;
-  const gear = enc === 'none' ? 'standard' : 'keyed';
+  if (ch['algorithm'] !== CHUNKER_ALGORITHM) return `chunker algorithm ${JSON.stringify(ch['algorithm'])} is unknown`;
+  const gear = gearFor(enc);
   if (ch['gear'] !== gear) return `chunker gear ${JSON.stringify(ch['gear'])} does not fit encryption ${enc} (expected ${gear})`;
   try {
     resolveChunkerParams({ min: ch['min'], avg: ch['avg'], max: ch['max'], level: ch['level'] } as ChunkerParams);

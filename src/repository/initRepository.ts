@@ -5,7 +5,10 @@ import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js'
 import { DEFAULT_KDF, generateKeyMaterial, type KdfParams, type KeyMaterial } from '../crypto/index.js';
 import { InvalidArgumentError, RepositoryExistsError } from '../errors.js';
 import { DEFAULT_COMPRESSION, type CompressionConfig } from '../pack/codec.js';
-import { configProblem, DEFAULT_PACK_SIZE, OBJECT_LOCK_MINOR, objectLockSettings, type ObjectLockConfig, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, newRepoId, type RepoConfig } from './config.js';
+import {
+  CHUNKER_ALGORITHM, configProblem, DEFAULT_PACK_SIZE, encodeConfig, FORMAT_MAJOR, FORMAT_MINOR, gearFor, newRepoId, OBJECT_LOCK_MINOR, objectLockSettings, UNENCRYPTED,
+  type EncryptionMode, type ObjectLockConfig, type RepoConfig,
+} from './config.js';
 import { Crypt } from '../crypto/index.js';
 import { addKey } from './keys.js';
 import { defaultCacheDir } from './repository.js';
@@ -13,7 +16,7 @@ import { TRUST_RECORD_VERSION, writeTrust, type TrustRecord } from './trustStore
 import { crashPoint } from './crashPoint.js';
 
 export interface InitOptions {
-  encryption: 'aes-256-gcm' | 'none';
+  encryption: EncryptionMode;
   compression?: CompressionConfig;
   chunker?: ChunkerParams;
   kdf?: KdfParams;
@@ -29,18 +32,18 @@ export interface InitOptions {
 
 export async function initRepository(backend: Backend, opts: InitOptions): Promise<RepoConfig> {
   if (await backend.exists() && !(await resumeInterruptedInit(backend))) throw new RepositoryExistsError(backend.location);
-  const encrypted = opts.encryption !== 'none';
+  const encrypted = opts.encryption !== UNENCRYPTED;
   const params = opts.chunker ?? DEFAULT_CHUNKER_PARAMS;
   const chunker = opts.from
     ? opts.from.config.chunker
-    : { algorithm: 'fastcdc-2020' as const, min: params.min, avg: params.avg, max: params.max, level: params.level ?? DEFAULT_CHUNKER_PARAMS.level ?? 1 };
+    : { algorithm: CHUNKER_ALGORITHM, min: params.min, avg: params.avg, max: params.max, level: params.level ?? DEFAULT_CHUNKER_PARAMS.level };
   const config: RepoConfig = {
     version: `${FORMAT_MAJOR}.${opts.objectLock ? OBJECT_LOCK_MINOR : FORMAT_MINOR}`,
     id: newRepoId(),
     created: new Date().toISOString(),
     encryption: opts.encryption,
     compression: opts.compression ?? DEFAULT_COMPRESSION,
-    chunker: { ...chunker, gear: encrypted ? 'keyed' : 'standard' },
+    chunker: { ...chunker, gear: gearFor(opts.encryption) },
     pack_size: opts.packSize ?? DEFAULT_PACK_SIZE,
     ...(opts.objectLock ? { object_lock: opts.objectLock } : {}),
   };

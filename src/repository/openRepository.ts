@@ -11,7 +11,7 @@
 import type { Backend } from '../backend/backend.js';
 import { openBackend, type BackendOptions } from '../backend/openBackend.js';
 import { IntegrityError, RepositoryNotFoundError, UntrustedRepositoryError } from '../errors.js';
-import { decodeConfig, objectLockSettings, type RepoConfig } from './config.js';
+import { decodeConfig, ENCRYPTED, objectLockSettings, UNENCRYPTED, type RepoConfig } from './config.js';
 import { Crypt } from '../crypto/index.js';
 import { listKeyNames, unlockKeys } from './keys.js';
 import { defaultCacheDir, Repository } from './repository.js';
@@ -78,7 +78,7 @@ export async function openOn(backend: Backend, opts: OpenRepositoryOptions): Pro
     const why = refuseUnencrypted(location, trust, Boolean(opts.passwordGiven) && !trustedPlain, file);
     if (why && !opts.allowUnencrypted) throw new UntrustedRepositoryError(why, location, file);
     const config = decodeConfig(stored, location);
-    if (config.encryption !== 'none') {
+    if (config.encryption !== UNENCRYPTED) {
       throw new IntegrityError(`${location}/config says ${config.encryption}, but keys/ has no key files (deleted?)`, { object: 'config' });
     }
     if (trustedPlain && trust.id !== config.id && opts.passwordGiven && !opts.allowUnencrypted) {
@@ -95,7 +95,7 @@ export async function openOn(backend: Backend, opts: OpenRepositoryOptions): Pro
   const crypt = new Crypt(unlocked.keys);
   // Authenticated: the config is sealed with the master key, so storage cannot swap it.
   const config = decodeConfig(crypt.open('config', stored), location);
-  if (config.encryption !== 'aes-256-gcm') {
+  if (config.encryption !== ENCRYPTED) {
     throw new IntegrityError(`${location}/config says encryption ${config.encryption}, but it is sealed with a key (damaged)`, { object: 'config' });
   }
   if (trust?.encrypted && trust.id !== config.id) {

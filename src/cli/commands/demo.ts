@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createSnapshot } from '../../archiver/createSnapshot.js';
 import { LocalBackend } from '../../backend/local.js';
 import { initRepository } from '../../repository/initRepository.js';
+import { ENCRYPTED } from '../../repository/config.js';
 import { openRepository } from '../../repository/openRepository.js';
 import { restoreSnapshot } from '../../restorer/restoreSnapshot.js';
 import { IntegrityError } from '../../errors.js';
@@ -38,7 +39,7 @@ export function registerDemo(program: Command, run: Run): void {
       step(`demo in ${dir}`);
       const made = await makeSampleTree(src);
       step(`1. made a sample tree: ${made.files} files, ${size(made.bytes)} (text shards, a model checkpoint, 5 copies of one file)`);
-      await initRepository(new LocalBackend(repoDir), { encryption: 'aes-256-gcm', password: Buffer.from(password), cacheDir: path.join(dir, 'cache') });
+      await initRepository(new LocalBackend(repoDir), { encryption: ENCRYPTED, password: Buffer.from(password), cacheDir: path.join(dir, 'cache') });
       const repo = await openRepository({ location: repoDir, password: async () => Buffer.from(password), cacheDir: path.join(dir, 'cache') });
       try {
         const first = await createSnapshot(repo, { paths: [src], signal: ctx.signal });

@@ -5,14 +5,14 @@ import { DEFAULT_COMPRESSION, parseCompression, type CompressionConfig } from '.
 import { DEFAULT_CHUNKER_PARAMS } from '../../chunker/params.js';
 import { openBackend } from '../../backend/openBackend.js';
 import { initRepository, isInterruptedInit, requireObjectLock } from '../../repository/initRepository.js';
-import { MAX_LOCK_DAYS, MIN_LOCK_DAYS, OBJECT_LOCK_MODES, type ObjectLockConfig, type ObjectLockMode } from '../../repository/config.js';
+import { ENCRYPTED, MAX_LOCK_DAYS, MIN_LOCK_DAYS, MIN_PACK_SIZE, OBJECT_LOCK_MODES, UNENCRYPTED, type ObjectLockConfig, type ObjectLockMode } from '../../repository/config.js';
 import { FROM_PASSWORD, passwordSource } from '../password.js';
 import { printJson } from '../output.js';
 import type { Run } from './index.js';
 import type { CliContext } from '../context.js';
 
 /** The repository's encryption when --encryption is not given (CLI.md: encrypted is the default). */
-const DEFAULT_ENCRYPTION = 'aes-256-gcm';
+const DEFAULT_ENCRYPTION = ENCRYPTED;
 
 /** Compression as --compression spells it (and init's JSON reports it). */
 function compressionText(c: CompressionConfig): string {
@@ -56,7 +56,7 @@ export function parseObjectLock(days: string | undefined, mode: string | undefin
 function parsePackSize(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < 4096) throw new InvalidArgumentError(`--pack-size: expected a number of bytes of at least 4096, got '${s}'`);
+  if (!Number.isSafeInteger(n) || n < MIN_PACK_SIZE) throw new InvalidArgumentError(`--pack-size: expected a number of bytes of at least ${MIN_PACK_SIZE}, got '${s}'`);
   return n;
 }
 
@@ -64,7 +64,7 @@ export function registerInit(program: Command, run: Run): void {
   program
     .command('init')
     .description('create a repository (encrypted unless --encryption none)')
-    .option('--encryption <mode>', 'aes-256-gcm or none', DEFAULT_ENCRYPTION)
+    .option('--encryption <mode>', `${ENCRYPTED} or ${UNENCRYPTED}`, DEFAULT_ENCRYPTION)
     .option('--compression <codec>', 'zstd, zstd:N (level) or none', compressionText(DEFAULT_COMPRESSION))
     .option('--chunk-size <min,avg,max>', 'FastCDC chunk sizes in bytes (default from the chunk-size study, docs/benchmarks.md)', DEFAULT_CHUNK_SIZE)
     .option('--kdf <scrypt:N,r,p>', `key derivation cost (default ${formatKdf(DEFAULT_KDF)}; lower is for tests)`)
@@ -77,7 +77,7 @@ export function registerInit(program: Command, run: Run): void {
     .action(run(async (ctx: CliContext, opts: unknown) => {
       const o = opts as { encryption: string; compression: string; chunkSize: string; kdf?: string; fromRepo?: string; fromPasswordFile?: string; packSize?: string; objectLock?: string; objectLockMode?: string };
       const objectLock = parseObjectLock(o.objectLock, o.objectLockMode);
-      if (o.encryption !== 'aes-256-gcm' && o.encryption !== 'none') throw new InvalidArgumentError(`--encryption: expected aes-256-gcm or none, got '${o.encryption}'`);
+      if (o.encryption !== ENCRYPTED && o.encryption !== UNENCRYPTED) throw new InvalidArgumentError(`--encryption: expected ${ENCRYPTED} or ${UNENCRYPTED}, got '${o.encryption}'`);
       const compression = parseCompression(o.compression);
       const { resolveChunkerParams } = await import('../../chunker/index.js');
       const chunker = parseChunkSize(o.chunkSize);
@@ -88,10 +88,10 @@ export function registerInit(program: Command, run: Run): void {
         const src = await ctx.openRepo(o.fromRepo, passwordSource(FROM_PASSWORD, o.fromPasswordFile));
         from = { config: src.config, keys: src.crypt.keys };
         await src.close();
-        if (o.encryption === 'none' && from.keys) throw new InvalidArgumentError('--from-repo: an encrypted repository cannot share its keys with an unencrypted one');
+        if (o.encryption === UNENCRYPTED && from.keys) throw new InvalidArgumentError('--from-repo: an encrypted repository cannot share its keys with an unencrypted one');
       }
       const backend = await openBackend(ctx.location(), ctx.backendOptions(ctx.location()));
-      const encrypted = o.encryption !== 'none';
+      const encrypted = o.encryption !== UNENCRYPTED;
       if (encrypted && (await backend.exists()) && !(await isInterruptedInit(backend))) {
         const { RepositoryExistsError } = await import('../../errors.js');
         throw new RepositoryExistsError(backend.location);
@@ -101,7 +101,7 @@ export function registerInit(program: Command, run: Run): void {
       const password = encrypted ? await ctx.password().read() : undefined;
       if (encrypted && isWeakKdf(kdf)) ctx.warn(`note: --kdf ${formatKdf(kdf)} is below the recommended cost (${formatKdf(DEFAULT_KDF)}); use it for tests only`);
       const config = await initRepository(backend, {
-        encryption: encrypted ? 'aes-256-gcm' : 'none',
+        encryption: encrypted ? ENCRYPTED : UNENCRYPTED,
         compression,
         chunker: { ...chunker, level: DEFAULT_CHUNKER_PARAMS.level },
         kdf,
@@ -120,7 +120,7 @@ export function registerInit(program: Command, run: Run): void {
         object_lock: config.object_lock ?? null,
       };
       if (ctx.json) printJson(doc);
-      else ctx.say(`created ${config.encryption === 'none' ? 'unencrypted ' : ''}repository ${config.id.slice(0, 10)} at ${backend.location}${config.object_lock ? ` (every object retained ${config.object_lock.days} days, ${config.object_lock.mode})` : ''}`);
+      else ctx.say(`created ${config.encryption === UNENCRYPTED ? 'unencrypted ' : ''}repository ${config.id.slice(0, 10)} at ${backend.location}${config.object_lock ? ` (every object retained ${config.object_lock.days} days, ${config.object_lock.mode})` : ''}`);
       await backend.close();
     }));
 }

@@ -43,7 +43,7 @@ export async function loadPack(repo: Repository, packId: string): Promise<Loaded
 }
 
 /** Why the blob `id` at `loc` in the loaded pack is bad, or undefined when it decrypts, decompresses and hashes to its id. */
-export async function verifyBlobIn(repo: Repository, pack: LoadedPack, id: BlobId, loc: BlobLocation): Promise<string | undefined> {
+async function verifyBlobIn(repo: Repository, pack: LoadedPack, id: BlobId, loc: BlobLocation): Promise<string | undefined> {
   let cipher: PackCipher | undefined;
   try {
     cipher = repo.crypt.packCipher(pack.packId, pack.bytes);
