@@ -12,6 +12,7 @@ import { escapeControl, setJsonExtras, setWarningSource } from './output.js';
 import { progressEnabled, startProgress, type ProgressView } from './progress.js';
 import { s3SettingsFromEnv } from './s3Settings.js';
 import { RequestCounts } from '../backend/requestCounts.js';
+import { defaultCacheDir } from '../index/cacheFolder.js';
 
 export interface GlobalOptions {
   repo?: string;
@@ -81,8 +82,8 @@ export class CliContext {
     return loc;
   }
 
-  cacheDir(): string | undefined {
-    return this.g.cacheDir ?? process.env.SNAP_CACHE_DIR ?? undefined;
+  cacheDir(): string {
+    return this.g.cacheDir ?? process.env.SNAP_CACHE_DIR ?? defaultCacheDir(process.env.XDG_CACHE_HOME);
   }
 
   /** Backend settings for a location (S3 ones from the environment); warns once about plain http. */

@@ -28,6 +28,7 @@ import type { BlobId } from '../ids.js';
 import { mapPool, drainQueue } from '../pool.js';
 import { EntryType, type TreeEntry } from './entry.js';
 import { decodeTreeNode, NodeKind, readTreeParts } from './treeCodec.js';
+import { joinPath } from './fsPaths.js';
 
 /** Loads a tree blob (a directory node, a part of a big directory), verified against its id. */
 export type TreeLoader = (id: BlobId) => Promise<Buffer>;
@@ -37,12 +38,9 @@ export interface EntryBudget {
   take(e: TreeEntry): void;
 }
 
-const SLASH = Buffer.from('/');
-/** The path of a walk's root: empty, so a child is "/name". */
+/** The path of a walk's root: empty, so a child is "/name" (raw bytes: names need not be UTF-8). */
 export const ROOT_PATH: Buffer = Buffer.alloc(0);
-
-/** "dir/name" as raw bytes (names need not be UTF-8). */
-export const joinPath = (dir: Buffer, name: Buffer): Buffer => Buffer.concat([dir, SLASH, name]);
+export { joinPath };
 
 /** The entries of one tree blob in name order (its parts loaded as needed), each counted by `budget`. */
 export async function* treeEntries(load: TreeLoader, tree: BlobId, budget?: EntryBudget): AsyncGenerator<TreeEntry> {
