@@ -30,8 +30,9 @@ export { RequestCounts, requestCost } from './backend/requestCounts.js';
 // plan/execute pairs where the command is destructive).
 export { planForget, isNoop as isForgetNoop, type ForgetRequest, type ForgetPlan } from './maintenance/forget/planForget.js';
 export { executeForget, type ForgetExecuteOptions } from './maintenance/forget/executeForget.js';
+export { DEFAULT_GROUP_BY, type RetentionPolicy, type GroupBy } from './maintenance/retention/index.js';
 export { pruneRepository, type PruneRequest, type PruneReport } from './maintenance/prune/pruneRepository.js';
-export { planPrune, type PrunePlan, type PrunePolicy } from './maintenance/prune/planPrune.js';
+export { planPrune, DEFAULT_MAX_UNUSED, type PrunePlan, type PrunePolicy } from './maintenance/prune/planPrune.js';
 export { executePrune } from './maintenance/prune/executePrune.js';
 export { checkRepository, type CheckOptions } from './maintenance/check/checkRepository.js';
 export type { CheckResult, CheckError } from './maintenance/check/types.js';
