@@ -1,3 +1,5 @@
+// maintenance/diff owns `snap diff`: walking two snapshots side by side and comparing entries.
+//
 // `snap diff A B`: what changed between two snapshots. Both trees are walked together in name order;
 // a directory whose subtree id is the same on both sides holds the same entries, so it is skipped
 // without being read, and a diff of two nightly snapshots costs the directories that changed.

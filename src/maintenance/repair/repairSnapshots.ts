@@ -1,3 +1,6 @@
+// maintenance/repair owns `snap repair`: rebuilding index files from packs (repairIndex.ts) and
+// rewriting snapshots without what is lost (this file: find the damage, plan, execute).
+//
 // `snap repair snapshots` as one operation: read every snapshot record that loads, find the damage
 // below each one against the index FILES (findDamage.ts), plan the rewrite and carry it out (or, dry
 // run, only say it). Runs under the exclusive lock (`checkLock` is called before any write).
