@@ -271,13 +271,20 @@ function dropBytes(bufs: Buffer[], n: number): Buffer[] {
  */
 const DIR_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
 
+let dirFsyncFault: string | undefined;
+
+/** Makes every directory fsync of this process fail with errno `code` (tests); undefined: none. */
+export function setDirFsyncFault(code: string | undefined): void {
+  dirFsyncFault = code;
+}
+
 export async function fsyncDir(dir: string): Promise<void> {
   let fh;
   try {
     fh = await fs.open(dir, 'r');
-    // Fault injection for tests (like SNAP_CRASH_AT in crashPoint.ts): the errno a filesystem
-    // would return here. The only place where an errno is faked.
-    const fault = process.env.SNAP_FAULT_DIR_FSYNC;
+    // Fault injection for tests (set by the CLI from SNAP_FAULT_DIR_FSYNC, cli/faultHooks.ts): the
+    // errno a filesystem would return here. The only place where an errno is faked.
+    const fault = dirFsyncFault;
     if (fault) throw Object.assign(new Error(`${fault}: injected fault, fsync`), { code: fault });
     await fh.sync();
   } catch (e) {

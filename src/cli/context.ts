@@ -13,6 +13,7 @@ import { progressEnabled, startProgress, type ProgressView } from './progress.js
 import { parsePrices, s3SettingsFromEnv } from './s3Settings.js';
 import { RequestCounts, type RequestPrices } from '../backend/requestCounts.js';
 import { ledgerFile, recordRequests } from './requestLedger.js';
+import { defaultCacheDir } from '../index/cacheFolder.js';
 
 export interface GlobalOptions {
   repo?: string;
@@ -84,8 +85,8 @@ export class CliContext {
     return loc;
   }
 
-  cacheDir(): string | undefined {
-    return this.g.cacheDir ?? process.env.SNAP_CACHE_DIR ?? undefined;
+  cacheDir(): string {
+    return this.g.cacheDir ?? process.env.SNAP_CACHE_DIR ?? defaultCacheDir(process.env.XDG_CACHE_HOME);
   }
 
   /** Backend settings for a location (S3 ones from the environment); warns once about plain http. */

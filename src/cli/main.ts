@@ -9,10 +9,15 @@ import { CliContext, type GlobalOptions } from './context.js';
 import { escapeControl, jsonStreamStarted, printJson } from './output.js';
 import { registerCommands } from './commands/index.js';
 import { GLOBAL_OPTIONS } from './globalOptions.js';
+import { installFaultHooks } from './faultHooks.js';
+import { setHelperPath } from '../tree/fsMetadata.js';
 
 export type Action = (ctx: CliContext, ...args: unknown[]) => Promise<number | void>;
 
 export async function main(argv: string[]): Promise<number> {
+  // What the core may not read itself: crash-test hooks, the helpers' search path.
+  installFaultHooks(process.env);
+  setHelperPath(process.env.PATH);
   const controller = new AbortController();
   let exitCode: number = EXIT.ok;
   const wantsJson = argv.includes('--json');

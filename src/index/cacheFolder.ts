@@ -3,6 +3,8 @@
 // only its owner may read it, whatever the umask.
 
 import { chmodSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 export const CACHE_DIR_MODE = 0o700;
 export const CACHE_FILE_MODE = 0o600;
@@ -14,3 +16,8 @@ export function privateDir(dir: string): string {
   return dir;
 }
 
+
+/** The cache directory for a user: `<xdgCacheHome>/snap`, else `~/.cache/snap` (the CLI passes $XDG_CACHE_HOME). */
+export function defaultCacheDir(xdgCacheHome?: string): string {
+  return path.join(xdgCacheHome || path.join(os.homedir(), '.cache'), 'snap');
+}

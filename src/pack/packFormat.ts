@@ -1,3 +1,6 @@
+// pack/ owns pack files: their format (this file, pure), writing them (packWriter.ts: shuffle,
+// compress, encrypt, stage, fsync, rename), reading blobs back (packReader.ts) and blob codecs (codec.ts).
+//
 // The pack file format (v1), pure encode/decode. A pack is
 //   [salt (32 bytes, encrypted repositories only)] [blob]... [header] [header length: u32le]
 // Blobs are stored back to back; their offsets follow from the header's stored lengths. The header is

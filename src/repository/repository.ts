@@ -2,7 +2,6 @@
 // the objects every command needs. Commands (archiver/, restorer/, maintenance/) build on this.
 
 import path from 'node:path';
-import os from 'node:os';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Backend } from '../backend/backend.js';
@@ -48,10 +47,7 @@ export function isRecordDamage(e: unknown): boolean {
 /** Tree blobs kept decoded in memory while walking (directories are revisited by ls, diff, restore). */
 const TREE_CACHE_ENTRIES = 512;
 
-export function defaultCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'snap');
-}
+export { defaultCacheDir } from '../index/cacheFolder.js';
 
 /** Hex digits of the location hash in a cache folder's name: enough to never collide by chance. */
 const LOCATION_HASH_HEX = 16;

@@ -110,8 +110,14 @@ export function createSpecial(path: Buffer, e: TreeEntry): string | undefined {
   return undefined;
 }
 
-/** PATH for the helpers when the process has none. */
+/** PATH for the helpers when the program sets none. */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+let helperPath = DEFAULT_PATH;
+
+/** Where mkfifo and mknod are looked for (the CLI passes its PATH); empty or undefined: DEFAULT_PATH. */
+export function setHelperPath(searchPath: string | undefined): void {
+  helperPath = searchPath || DEFAULT_PATH;
+}
 
 /**
  * The helpers' whole environment: the search path and a fixed locale, nothing else. Whatever else the
@@ -119,7 +125,7 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
  * cloud credentials) is none of their business.
  */
 function helperEnv(): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH || DEFAULT_PATH, LC_ALL: 'C' };
+  return { PATH: helperPath, LC_ALL: 'C' };
 }
 
 function run(cmd: string, argv: string[], path: Buffer, dirFd?: number): void {

@@ -15,6 +15,7 @@ import { isUtf8 } from 'node:buffer';
 
 const O_DIR = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY;
 const SLASH = 0x2f;
+const SLASH_BYTES = Buffer.from([SLASH]);
 
 /** The directory part and the last component of a path (the directory is "." for a bare name). */
 export function splitPath(path: Buffer): { dir: Buffer; name: Buffer } {
@@ -23,7 +24,7 @@ export function splitPath(path: Buffer): { dir: Buffer; name: Buffer } {
   return { dir: i === 0 ? Buffer.from('/') : path.subarray(0, i), name: path.subarray(i + 1) };
 }
 
-export const joinPath = (dir: Buffer, name: Buffer | string): Buffer => Buffer.concat([dir, Buffer.from('/'), Buffer.from(name)]);
+export const joinPath = (dir: Buffer, name: Buffer | string): Buffer => Buffer.concat([dir, SLASH_BYTES, typeof name === 'string' ? Buffer.from(name) : name]);
 
 /** A printable form of a path for messages (invalid UTF-8 shown as U+FFFD). */
 export const showPath = (path: Buffer): string => JSON.stringify(path.toString('utf8'));

@@ -6,7 +6,9 @@
 //    concurrent branches wait on one walk of a shared subtree, `budget` stops a walk that goes past
 //    what the snapshot records (restorer/walkBudget.ts: trees are a DAG, and repeated subtrees can
 //    give 2^depth paths), `failed` turns a tree that will not load into a result.
-//    Users: stats, check, repair, copy, diff, ls, verify.
+//    Users: stats, check, repair, copy.
+//  - walkEntries: the same order as a stream of (entry, path), for walks that print or compare as
+//    they go and need no result per tree. Users: ls, diff (one side only), verify.
 //  - visitTrees: no order, `concurrency` trees loaded at once, only the entries are seen; each tree
 //    blob (and each part of a big directory) is read at most once, as `isNew` decides. Users: prune's
 //    used-blob walk (what must stay), where order is irrelevant and speed is the point.
@@ -24,8 +26,9 @@
 import { IntegrityError, InterruptedError } from '../errors.js';
 import type { BlobId } from '../ids.js';
 import { mapPool, drainQueue } from '../pool.js';
-import type { TreeEntry } from './entry.js';
+import { EntryType, type TreeEntry } from './entry.js';
 import { decodeTreeNode, NodeKind, readTreeParts } from './treeCodec.js';
+import { joinPath } from './fsPaths.js';
 
 /** Loads a tree blob (a directory node, a part of a big directory), verified against its id. */
 export type TreeLoader = (id: BlobId) => Promise<Buffer>;
@@ -35,12 +38,9 @@ export interface EntryBudget {
   take(e: TreeEntry): void;
 }
 
-const SLASH = Buffer.from('/');
-/** The path of a walk's root: empty, so a child is "/name". */
+/** The path of a walk's root: empty, so a child is "/name" (raw bytes: names need not be UTF-8). */
 export const ROOT_PATH: Buffer = Buffer.alloc(0);
-
-/** "dir/name" as raw bytes (names need not be UTF-8). */
-export const joinPath = (dir: Buffer, name: Buffer): Buffer => Buffer.concat([dir, SLASH, name]);
+export { joinPath };
 
 /** The entries of one tree blob in name order (its parts loaded as needed), each counted by `budget`. */
 export async function* treeEntries(load: TreeLoader, tree: BlobId, budget?: EntryBudget): AsyncGenerator<TreeEntry> {
@@ -49,6 +49,30 @@ export async function* treeEntries(load: TreeLoader, tree: BlobId, budget?: Entr
       budget?.take(e);
       yield e;
     }
+  }
+}
+
+/** What walkEntries yields: an entry and its path. */
+export interface WalkedEntry {
+  e: TreeEntry;
+  path: Buffer;
+}
+
+/**
+ * Every entry below the tree `tree` (at `path`) as a stream, depth first in name order, each before
+ * what it holds; `recursive: false` gives one level. For walks that print or compare as they go.
+ */
+export async function* walkEntries(
+  load: TreeLoader,
+  tree: BlobId,
+  path: Buffer,
+  opts: { budget?: EntryBudget; signal?: AbortSignal; recursive?: boolean } = {},
+): AsyncGenerator<WalkedEntry> {
+  if (opts.signal?.aborted) throw new InterruptedError();
+  for await (const e of treeEntries(load, tree, opts.budget)) {
+    const p = joinPath(path, e.name);
+    yield { e, path: p };
+    if (opts.recursive !== false && e.type === EntryType.Dir && e.subtree) yield* walkEntries(load, e.subtree, p, opts);
   }
 }
 

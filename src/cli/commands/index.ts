@@ -1,3 +1,6 @@
+// cli/commands owns the command registry: one file per command, each parsing its options, calling
+// one core operation (src/index.ts exports them) and printing.
+//
 // Every command, registered on the program. One file per command.
 //
 // Command modules are imported on demand: a run that names one command loads only that command's

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EntryType, type TreeEntry } from '../../tree/index.js';
-import { findEntry, treeEntries } from '../../restorer/findEntry.js';
+import { findEntry } from '../../restorer/findEntry.js';
+import { walkEntries } from '../../tree/walk.js';
 import { WalkBudget } from '../../restorer/walkBudget.js';
 import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
 import type { Repository } from '../../repository/repository.js';
@@ -40,16 +41,6 @@ export function entryJson(e: TreeEntry, path: Buffer): Record<string, unknown> {
   return doc;
 }
 
-/** Walk entries under a directory entry, depth first, yielding each with its path. */
-export async function* walkEntries(repo: Repository, dir: TreeEntry, prefix: Buffer, recursive: boolean, budget?: WalkBudget): AsyncGenerator<{ e: TreeEntry; path: Buffer }> {
-  if (dir.type !== EntryType.Dir || !dir.subtree) return;
-  for await (const e of treeEntries(repo, dir.subtree, budget)) {
-    const path = Buffer.concat([prefix, Buffer.from('/'), e.name]);
-    yield { e, path };
-    if (recursive && e.type === EntryType.Dir) yield* walkEntries(repo, e, path, true, budget);
-  }
-}
-
 /** How much of `ls --json`'s array is held back before it streams (see below). */
 const LS_JSON_HOLD_BYTES = 1 << 20;
 
@@ -67,7 +58,9 @@ export function registerLs(program: Command, run: Run): void {
         const snap = await selectSnapshot(repo, sel, snapshotFilter(o));
         const start = await findEntry(repo, snap, subpath);
         const prefix = Buffer.from((subpath ?? '').replace(/\/+$/, ''));
-        const items = start.type === EntryType.Dir ? walkEntries(repo, start, prefix, Boolean(o.recursive), WalkBudget.of(snap)) : single(start, prefix);
+        const items = start.type !== EntryType.Dir ? single(start, prefix)
+          : start.subtree ? walkEntries(repo.loadTreeBlob, start.subtree, prefix, { recursive: Boolean(o.recursive), budget: WalkBudget.of(snap) })
+          : single();
         if (ctx.json) {
           // Held back up to LS_JSON_HOLD_BYTES, then streamed element by element, so huge trees need
           // no memory; a tree that fails to load before that (all but huge listings) still gives the
@@ -101,6 +94,8 @@ export function registerLs(program: Command, run: Run): void {
     }));
 }
 
-async function* single(e: TreeEntry, path: Buffer): AsyncGenerator<{ e: TreeEntry; path: Buffer }> {
+/** One entry (a file named by the selector), or none (an empty directory). */
+async function* single(e?: TreeEntry, path?: Buffer): AsyncGenerator<{ e: TreeEntry; path: Buffer }> {
+  if (!e || !path) return;
   yield { e, path };
 }

@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
-import { ScratchDb } from '../../index/scratchDb.js';
 import { repairIndex } from '../../maintenance/repair/repairIndex.js';
-import { DamageFinder, indexedBlobsFromFiles, loadReadableSnapshots } from '../../maintenance/repair/findDamage.js';
-import { planRepairSnapshots } from '../../maintenance/repair/planRepairSnapshots.js';
-import { executeRepairSnapshots } from '../../maintenance/repair/executeRepairSnapshots.js';
+import { repairSnapshots } from '../../maintenance/repair/repairSnapshots.js';
 import { EXIT } from '../errorTable.js';
 import { escapeControl, printJson } from '../output.js';
 import type { CliContext } from '../context.js';
@@ -59,25 +56,14 @@ async function repairIndexCommand(ctx: CliContext, o: { readData?: boolean }): P
 
 async function repairSnapshotsCommand(ctx: CliContext, o: { forget?: boolean; dryRun?: boolean }): Promise<number> {
   return ctx.withRepo('exclusive', async (repo, lock) => {
-    const { snapshots, unreadable } = await loadReadableSnapshots(repo);
-    for (const u of unreadable) {
-      ctx.warn(`snap: snapshot ${u.id} cannot be read${o.forget && !o.dryRun ? ', removing it' : ' (--forget removes it)'}: ${u.message}`);
-    }
-    const scratch = ScratchDb.open(repo.cacheDir, 'repair');
-    let plan;
-    let r;
-    try {
-      // The index files, not the cache, say what is missing and where the trees to rebuild are.
-      const indexed = await indexedBlobsFromFiles(repo, scratch, ctx.signal);
-      plan = planRepairSnapshots(await new DamageFinder(indexed, scratch, ctx.signal).snapshots(snapshots));
-      r = await executeRepairSnapshots(repo, plan, {
-        dryRun: o.dryRun, forget: o.forget, unreadable: unreadable.map((u) => u.id), loadTree: indexed.load, checkLock: () => lock.assertHeld(),
-      });
-    } finally {
-      await scratch.close();
-    }
+    const r = await repairSnapshots(repo, {
+      dryRun: o.dryRun, forget: o.forget, signal: ctx.signal, checkLock: () => lock.assertHeld(),
+      onUnreadable: (u) => ctx.warn(`snap: snapshot ${u.id} cannot be read${o.forget && !o.dryRun ? ', removing it' : ' (--forget removes it)'}: ${u.message}`),
+    });
+    const { unreadable, plan, readable } = r;
     if (ctx.json) {
-      printJson({ ...r, unreadable });
+      const { plan: _plan, readable: _readable, ...doc } = r;
+      printJson(doc);
       return EXIT.ok;
     }
     for (const s of r.snapshots) {
@@ -88,8 +74,8 @@ async function repairSnapshotsCommand(ctx: CliContext, o: { forget?: boolean; dr
     for (const id of r.forgotten) if (unreadable.some((u) => u.id === id)) ctx.say(`snapshot ${id.slice(0, 8)} (unreadable) removed`);
     ctx.say(
       plan.repairs.length === 0
-        ? `all ${snapshots.length} snapshot(s) are whole; nothing to repair`
-        : `${plan.repairs.length} of ${snapshots.length} snapshot(s) ${r.dry_run ? 'would be' : 'were'} rewritten, ${plan.intact} whole`,
+        ? `all ${readable} snapshot(s) are whole; nothing to repair`
+        : `${plan.repairs.length} of ${readable} snapshot(s) ${r.dry_run ? 'would be' : 'were'} rewritten, ${plan.intact} whole`,
     );
     return EXIT.ok;
   });

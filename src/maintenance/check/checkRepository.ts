@@ -1,3 +1,6 @@
+// maintenance/check owns `snap check`: the structure walk (walkSnapshots.ts), the index files read as
+// the truth (indexTruth.ts), reading packs (readData.ts, readDataSubset.ts) and their verification times.
+//
 // `snap check`: is every snapshot restorable from what the repository holds?
 //   1. snapshot records load (listed first: a snapshot written while check runs needs only index
 //      files written before it, which step 2 then sees);

@@ -16,7 +16,7 @@ export function childPath(dir: string, name: Buffer): string {
 }
 
 /** A walk's raw path ("" for the root, "/a/b" below it) as a printable one ("/", "/a/b"). */
-export function showPath(raw: Buffer): string {
+export function printablePath(raw: Buffer): string {
   if (raw.length === 0) return '/';
   let out = '';
   let start = 1;

@@ -12,7 +12,7 @@ import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { decodeChunkListBlob, EntryType, type TreeEntry } from '../../tree/index.js';
 import { foldTree, joinPath, type TreeFold } from '../../tree/walk.js';
 import type { IndexTruth } from './indexTruth.js';
-import { showPath } from './paths.js';
+import { printablePath } from './paths.js';
 import type { ScratchDb, ScratchTable } from '../../index/scratchDb.js';
 import { checkError, type CheckError, type CheckErrorKind } from './types.js';
 
@@ -86,7 +86,7 @@ export class SnapshotWalker {
         if (e.type === EntryType.Dir && e.subtree) {
           if (!(await descend())) state.clean = false;
         } else if (e.type === EntryType.File) {
-          if (!(await this.checkFile(snap, e, () => showPath(joinPath(dir, e.name))))) state.clean = false;
+          if (!(await this.checkFile(snap, e, () => printablePath(joinPath(dir, e.name))))) state.clean = false;
         }
       },
       close: (state, tree) => {
@@ -97,11 +97,11 @@ export class SnapshotWalker {
         const hex = tree.toString('hex');
         if (!state) {
           if (!(e instanceof BlobFault)) throw e;
-          this.problem(tree, e.missing ? 'tree_missing' : 'tree_damaged', `its tree ${hex} cannot be loaded: ${e.message}`, e.pack, snap, () => showPath(dir));
+          this.problem(tree, e.missing ? 'tree_missing' : 'tree_damaged', `its tree ${hex} cannot be loaded: ${e.message}`, e.pack, snap, () => printablePath(dir));
         } else {
           if (!(e instanceof BlobFault || e instanceof IntegrityError || e instanceof UnsupportedFormatError)) throw e;
           const pack = e instanceof BlobFault ? e.pack : null;
-          this.problem(tree, 'tree_damaged', `its tree ${hex} is damaged: ${e.message}`, pack, snap, () => showPath(dir));
+          this.problem(tree, 'tree_damaged', `its tree ${hex} is damaged: ${e.message}`, pack, snap, () => printablePath(dir));
         }
         this.seen.put(tree, PROBLEM);
         return false;

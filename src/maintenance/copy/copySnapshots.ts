@@ -1,3 +1,6 @@
+// maintenance/copy owns `snap copy`: choosing what to copy (matchSnapshot.ts), moving trees and blobs
+// (treeCopier.ts) and the id translation between repositories with different id keys (idMap.ts).
+//
 // `snap copy`: copy snapshots, and only the blobs the target lacks, from one repository to another.
 // Per snapshot, oldest first: skip it when the target already holds it (same time, host, paths, tags
 // and root tree after copying); else copy its blobs, flush (packs, then the index file naming them),

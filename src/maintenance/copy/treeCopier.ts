@@ -11,9 +11,10 @@ import { BlobType, type BlobId } from '../../ids.js';
 import { InterruptedError } from '../../errors.js';
 import type { BlobSaver } from '../../repository/blobSaver.js';
 import type { Repository } from '../../repository/repository.js';
-import { chunkRefs, decodeChunkListBlob, decodeTreeNode, EntryType, NodeKind, readTreeParts, TreeWriter, type TreeEntry } from '../../tree/index.js';
+import { chunkRefs, decodeChunkListBlob, decodeTreeNode, EntryType, NodeKind, TreeWriter, type TreeEntry } from '../../tree/index.js';
+import { foldTree, type TreeFold } from '../../tree/walk.js';
 import type { IdMap } from './idMap.js';
-import { Limiter, mapPool, settleAll } from '../../pool.js';
+import { Limiter, settleAll } from '../../pool.js';
 
 /** Blob reads from the source in flight at once (hides per-request latency, e.g. on S3). */
 const READ_CONCURRENCY = 8;
@@ -92,38 +93,38 @@ export class SameIdsCopier extends CopierBase {
   /** Trees fully handled in this run (across snapshots: unchanged directories are walked once). */
   private readonly done = new Map<string, Promise<void>>();
 
+  /** Post-order: a tree (and the parts of a big one) is stored once everything it names is. */
+  private readonly fold: TreeFold<Buffer, void> = {
+    load: (id) => {
+      this.checkSignal();
+      return this.loadSourceTree(id);
+    },
+    shared: this.done,
+    entriesAtOnce: ENTRY_CONCURRENCY,
+    open: (_tree, bytes) => bytes,
+    entry: (_bytes, e, _dir, descend) => this.copyEntry(e, descend),
+    close: async (bytes, id) => {
+      const node = decodeTreeNode(bytes);
+      if (node.kind === NodeKind.Indirect) {
+        await settleAll(node.parts.map((p) => this.ensure(BlobType.Tree, p, () => this.loadSourceTree(p))));
+      }
+      await this.ensure(BlobType.Tree, id, async () => bytes);
+    },
+  };
+
   knownTargetTree(srcTree: BlobId): BlobId {
     return srcTree;
   }
 
   async copyTree(srcTree: BlobId): Promise<BlobId> {
-    const key = srcTree.toString('hex');
-    let job = this.done.get(key);
-    if (!job) {
-      job = this.walk(srcTree);
-      this.done.set(key, job);
-    }
-    await job;
+    await foldTree(this.fold, srcTree);
     return srcTree;
   }
 
-  private async walk(id: BlobId): Promise<void> {
-    this.checkSignal();
-    const bytes = await this.loadSourceTree(id);
-    for await (const part of readTreeParts(bytes, this.loadSourceTree)) {
-      await mapPool(part, ENTRY_CONCURRENCY, (e) => this.copyEntry(e));
-    }
-    const node = decodeTreeNode(bytes);
-    if (node.kind === NodeKind.Indirect) {
-      await settleAll(node.parts.map((p) => this.ensure(BlobType.Tree, p, () => this.loadSourceTree(p))));
-    }
-    await this.ensure(BlobType.Tree, id, async () => bytes);
-  }
-
-  private async copyEntry(e: TreeEntry): Promise<void> {
+  private async copyEntry(e: TreeEntry, descend: () => Promise<void>): Promise<void> {
     this.checkSignal();
     if (e.type === EntryType.Dir && e.subtree) {
-      await this.copyTree(e.subtree);
+      await descend();
       return;
     }
     if (e.chunks?.length) await this.copyData(e.chunks);
@@ -160,13 +161,7 @@ export class ReidentifyCopier extends CopierBase {
   }
 
   copyTree(srcTree: BlobId): Promise<BlobId> {
-    const key = srcTree.toString('hex');
-    let job = this.trees.get(key);
-    if (!job) {
-      job = this.rebuild(srcTree);
-      this.trees.set(key, job);
-    }
-    return job;
+    return foldTree(this.fold, srcTree);
   }
 
   private storeTree = async (bytes: Buffer): Promise<BlobId> => {
@@ -176,22 +171,28 @@ export class ReidentifyCopier extends CopierBase {
   };
 
   /** Rebuilds a directory's tree with target ids, streaming its entries part by part. */
-  private async rebuild(srcTree: BlobId): Promise<BlobId> {
-    this.checkSignal();
-    const bytes = await this.loadSourceTree(srcTree);
-    const writer = new TreeWriter(this.storeTree);
-    for await (const part of readTreeParts(bytes, this.loadSourceTree)) {
-      const translated = await mapPool(part, ENTRY_CONCURRENCY, (e) => this.translateEntry(e));
+  private readonly fold: TreeFold<TreeWriter, BlobId, TreeEntry> = {
+    load: (id) => {
+      this.checkSignal();
+      return this.loadSourceTree(id);
+    },
+    shared: this.trees,
+    entriesAtOnce: ENTRY_CONCURRENCY,
+    open: () => new TreeWriter(this.storeTree),
+    entry: (_writer, e, _dir, descend) => this.translateEntry(e, descend),
+    part: async (writer, translated) => {
       for (const e of translated) await writer.add(e);
-    }
-    const id = await this.storeTree(await writer.finish());
-    this.idMap.setTree(srcTree, id);
-    return id;
-  }
+    },
+    close: async (writer, srcTree) => {
+      const id = await this.storeTree(await writer.finish());
+      this.idMap.setTree(srcTree, id);
+      return id;
+    },
+  };
 
-  private async translateEntry(e: TreeEntry): Promise<TreeEntry> {
+  private async translateEntry(e: TreeEntry, descend: () => Promise<BlobId>): Promise<TreeEntry> {
     this.checkSignal();
-    if (e.type === EntryType.Dir && e.subtree) return { ...e, subtree: await this.copyTree(e.subtree) };
+    if (e.type === EntryType.Dir && e.subtree) return { ...e, subtree: await descend() };
     if (!e.chunks?.length && !e.chunkList?.length) return e;
     const ids: BlobId[] = [];
     if (e.chunks?.length) ids.push(...(await settleAll(e.chunks.map((id) => this.translateData(id)))));

@@ -1,3 +1,5 @@
+// maintenance/diff owns `snap diff`: walking two snapshots side by side and comparing entries.
+//
 // `snap diff A B`: what changed between two snapshots. Both trees are walked together in name order;
 // a directory whose subtree id is the same on both sides holds the same entries, so it is skipped
 // without being read, and a diff of two nightly snapshots costs the directories that changed.
@@ -6,7 +8,9 @@ import { InterruptedError } from '../../errors.js';
 import type { BlobId } from '../../ids.js';
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
-import { EntryType, readTree, type TreeEntry } from '../../tree/index.js';
+import { EntryType, type TreeEntry } from '../../tree/index.js';
+import { joinPath, treeEntries, walkEntries } from '../../tree/walk.js';
+import { WalkBudget } from '../../restorer/walkBudget.js';
 import { contentEqual, metadataEqual, equalExceptMtime } from './compareEntries.js';
 
 export type DiffKind = 'added' | 'removed' | 'modified' | 'type_changed' | 'metadata_only';
@@ -40,8 +44,6 @@ export interface DiffOptions {
   signal?: AbortSignal;
 }
 
-const SLASH = Buffer.from('/');
-
 /** `a` null: compare with nothing (everything in `b` is added). */
 export async function diffSnapshots(repo: Repository, a: Snapshot | null, b: Snapshot, opts: DiffOptions): Promise<DiffTotals> {
   const totals: DiffTotals = { added: 0, removed: 0, modified: 0, type_changed: 0, metadata_only: 0, bytes_added: 0, bytes_removed: 0 };
@@ -65,25 +67,24 @@ export async function diffSnapshots(repo: Repository, a: Snapshot | null, b: Sna
   };
   const item = (kind: DiffKind, e: TreeEntry, path: Buffer): DiffItem => ({ kind, path, type: e.type, size: e.type === EntryType.File ? Number(e.size) : 0 });
 
-  const entriesOf = (tree: BlobId | undefined): AsyncIterator<TreeEntry> =>
-    tree ? (async function* () { yield* readTree(await repo.loadTreeBlob(tree), repo.loadTreeBlob, tree); })() : (async function* () {})();
+  // Each side's walk is bounded by what its snapshot records (a forged DAG of trees would not end).
+  const budgets = { removed: a ? WalkBudget.of(a) : undefined, added: WalkBudget.of(b) };
+  const load = (id: BlobId): Promise<Buffer> => repo.loadTreeBlob(id);
+  const entriesOf = (tree: BlobId | undefined, side: 'added' | 'removed'): AsyncIterator<TreeEntry> =>
+    tree ? treeEntries(load, tree, budgets[side]) : (async function* () {})();
 
-  /** Everything below a directory that exists on one side only. */
+  /** Everything below a directory that exists on one side only: pre-order, each entry then what it holds. */
   const whole = async (kind: 'added' | 'removed', dir: TreeEntry, path: Buffer): Promise<void> => {
     if (dir.type !== EntryType.Dir || !dir.subtree) return;
-    for await (const e of readTree(await repo.loadTreeBlob(dir.subtree), repo.loadTreeBlob, dir.subtree)) {
-      const p = Buffer.concat([path, SLASH, e.name]);
-      emit(item(kind, e, p));
-      await whole(kind, e, p);
-    }
+    for await (const { e, path: p } of walkEntries(load, dir.subtree, path, { budget: budgets[kind], signal: opts.signal })) emit(item(kind, e, p));
   };
 
   /** Compares two directories' entries; true when a name appeared, vanished or changed type directly in them. */
   const diffDirs = async (ta: BlobId | undefined, tb: BlobId | undefined, path: Buffer): Promise<boolean> => {
     if (opts.signal?.aborted) throw new InterruptedError();
     opts.progress?.({ entries, current: path.toString() || '/' });
-    const ia = entriesOf(ta);
-    const ib = entriesOf(tb);
+    const ia = entriesOf(ta, 'removed');
+    const ib = entriesOf(tb, 'added');
     let ea = (await ia.next()).value as TreeEntry | undefined;
     let eb = (await ib.next()).value as TreeEntry | undefined;
     let direct = false;
@@ -91,19 +92,19 @@ export async function diffSnapshots(repo: Repository, a: Snapshot | null, b: Sna
       entries++;
       const c = !ea ? 1 : !eb ? -1 : Buffer.compare(ea.name, eb.name);
       if (c < 0) {
-        const p = Buffer.concat([path, SLASH, ea!.name]);
+        const p = joinPath(path, ea!.name);
         emit(item('removed', ea!, p));
         await whole('removed', ea!, p);
         direct = true;
         ea = (await ia.next()).value as TreeEntry | undefined;
       } else if (c > 0) {
-        const p = Buffer.concat([path, SLASH, eb!.name]);
+        const p = joinPath(path, eb!.name);
         emit(item('added', eb!, p));
         await whole('added', eb!, p);
         direct = true;
         eb = (await ib.next()).value as TreeEntry | undefined;
       } else {
-        if (await diffEntry(ea!, eb!, Buffer.concat([path, SLASH, eb!.name]))) direct = true;
+        if (await diffEntry(ea!, eb!, joinPath(path, eb!.name))) direct = true;
         ea = (await ia.next()).value as TreeEntry | undefined;
         eb = (await ib.next()).value as TreeEntry | undefined;
       }

@@ -1,3 +1,6 @@
+// maintenance/forget owns `snap forget`: the plan (this file, over retention/) and its execution
+// (executeForget.ts: one audit entry, then the records removed).
+//
 // Which snapshot records `forget` (and `prune` with --keep-* options) removes: explicit selectors
 // (ids, prefixes, `latest`) or a retention policy over the snapshots matching --host/--tag/--path,
 // grouped by --group-by. The decision itself is the pure retention planner's

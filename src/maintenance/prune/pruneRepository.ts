@@ -1,3 +1,6 @@
+// maintenance/prune owns `snap prune`: the used-blob walk (usedBlobs.ts, over the compact id set of
+// idSet.ts), the index scan, the pure plan, repacking, two-phase deletion (condemned packs).
+//
 // `prune` from start to end: apply the retention policy if one was given (the same code as
 // `forget`), find the blobs the remaining snapshots use, scan the index files, plan (pure), and
 // carry the plan out unless this is a dry run. Two modes (deferDeletes.ts): the default two-phase

@@ -1,3 +1,6 @@
+// maintenance/report owns `snap report`: gathering the numbers (this file) and rendering the page
+// (renderReport.ts, svgCharts.ts).
+//
 // The numbers behind `snap report`: the growth rows (see stats/growth.ts), what the repository stores
 // now, and the largest files that the latest snapshot added or changed (a diff against the snapshot
 // before it, which skips every unchanged subtree, so it costs what changed).

@@ -1,3 +1,6 @@
+// maintenance/stats owns `snap stats` and its parts: the reference walk (referenceWalker.ts, over a
+// scratch LMDB set), pack sizes, growth per night (growth.ts) and the cost model (cost.ts).
+//
 // `snap stats`: how much the chosen snapshots hold (logical bytes), what the repository stores (pack
 // bytes), and what deduplication and compression made of the difference.
 
