@@ -305,3 +305,26 @@ describe('S3 multipart leftovers', () => {
     }
   });
 });
+
+describe('local leftovers by age', () => {
+  it('removeLeftovers({ olderThanMs }) removes only temp files older than that (two-phase prune beside a running writer)', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'snap-backend-'));
+    try {
+      const b = new LocalBackend(path.join(root, 'repo'));
+      await b.create();
+      const { mkdirSync, writeFileSync, utimesSync, readdirSync } = await import('node:fs');
+      const dir = path.join(root, 'repo', 'data', 'ab');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, '.tmp-old'), Buffer.alloc(100));
+      writeFileSync(path.join(dir, '.tmp-running'), Buffer.alloc(50));
+      const twoDaysAgo = (Date.now() - 2 * 86_400_000) / 1000;
+      utimesSync(path.join(dir, '.tmp-old'), twoDaysAgo, twoDaysAgo);
+      expect(await b.removeLeftovers({ olderThanMs: 86_400_000 })).toEqual({ files: 1, bytes: 100 });
+      expect(readdirSync(dir)).toEqual(['.tmp-running']);
+      expect(await b.removeLeftovers()).toEqual({ files: 1, bytes: 50 });
+      await b.close();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -83,7 +83,7 @@ async function statsCommand(ctx: CliContext, selectors: string[], o: StatsCliOpt
     const requests = repo.backend.location.startsWith('s3://') ? summarizeRequests(ledgerFile(repo.cacheDir), prices) : null;
     if (ctx.json) {
       const { missing_blobs: _missing, ...doc } = st;
-      return printJson({ ...doc, requests_30_days: requests });
+      return printJson(requests ? { ...doc, requests_30_days: requests } : doc);
     }
     const lines: Array<[string, string]> = [
       ['Snapshots', String(st.snapshots)],
