@@ -5,7 +5,8 @@ import { NotFoundError } from '../errors.js';
 import type { BlobId } from '../ids.js';
 import type { Repository } from '../repository/repository.js';
 import type { Snapshot } from '../repository/snapshotRecord.js';
-import { EntryType, readTreeParts, type TreeEntry } from '../tree/index.js';
+import { EntryType, type TreeEntry } from '../tree/index.js';
+import { treeEntries as entriesOfTree } from '../tree/walk.js';
 import type { WalkBudget } from './walkBudget.js';
 
 export function rootEntry(snapshot: Snapshot): TreeEntry {
@@ -29,12 +30,7 @@ export function rootEntry(snapshot: Snapshot): TreeEntry {
 /** The entries of a tree blob (its parts loaded as needed). With `budget`, each entry is counted
  * against what the snapshot records (walkBudget.ts): pass one budget for the whole walk. */
 export async function* treeEntries(repo: Repository, tree: BlobId, budget?: WalkBudget): AsyncGenerator<TreeEntry> {
-  for await (const part of readTreeParts(await repo.loadTreeBlob(tree), repo.loadTreeBlob, tree)) {
-    for (const e of part) {
-      budget?.take(e);
-      yield e;
-    }
-  }
+  yield* entriesOfTree(repo.loadTreeBlob, tree, budget);
 }
 
 /** The entry at `subpath` ("/", "/home/me/file"); NotFoundError naming the missing component. */
