@@ -80,6 +80,8 @@ export class BlobSaver {
   private unindexed: IndexPack[] = [];
   private unindexedBytes = 0;
   private unindexedEntries = 0;
+  /** The repository's index cache once open (the same object for the repository's life). */
+  private openIndex: IndexCache | undefined;
   private indexChain: Promise<void> = Promise.resolve();
   private failure: unknown;
   private readonly indexFlushBytes: number;
@@ -124,17 +126,26 @@ export class BlobSaver {
   }
 
   /**
-   * Save a blob unless it is known. `plain` must not be modified afterwards (it is compressed later).
+   * Save a blob unless it is known. `plain` must not be modified afterwards (it is compressed later)
+   * unless `copyIfNew` is set, in which case a new blob's bytes are copied first.
    * Resolves once the blob is queued; waits while all compression slots are taken. A job keeps its
    * slot until its blob is in a pack (including waiting for a pack write), so the slots bound the
    * whole pipeline: a few blobs compressing, one pack filling, one being written.
    */
-  async save(type: BlobType, id: BlobId, plain: Buffer): Promise<boolean> {
+  async save(type: BlobType, id: BlobId, plain: Buffer, copyIfNew = false): Promise<boolean> {
     this.throwIfFailed();
-    const index = await this.repo.index();
+    // A view into a reader's reused buffer is copied before any await, and only once it is known
+    // to be new (one lookup per chunk, not a has() and then this check); before the index is open
+    // that is not known yet, so it is copied at once.
+    if (!this.openIndex && copyIfNew) {
+      plain = Buffer.from(plain);
+      copyIfNew = false;
+    }
+    const index = (this.openIndex ??= await this.repo.index());
     // Check and claim with no await in between: concurrent files may carry the same chunk.
     if (this.hasSync(index, id)) return false;
     this.pending.add(id.toString('base64'));
+    if (copyIfNew) plain = Buffer.from(plain);
     await this.compressions.acquire();
     this.compressAndAdd(type, id, plain)
       .catch((e) => {
