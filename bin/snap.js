@@ -1,18 +1,13 @@
 #!/usr/bin/env node
 // Entry point of the `snap` command: the compiled CLI lives in dist/ (built by `npm ci` through `prepare`).
-import os from 'node:os';
-
-// libuv's thread pool runs file I/O and zstd; its size must be set before the pool starts, so the
-// CLI is imported after. `create` keeps it near the core count: a backup's main thread (walk,
-// chunking, hashing, encryption, packs) is its bottleneck on few cores, and every pool thread busy
-// at once beyond the cores takes CPU from it. Measured on 2 cores: a 2 KiB zstd call costs 14 µs
-// of main-thread CPU and 50 µs of pool CPU with 4 threads, 30 and 109 µs with 16 (contention on
-// the cores and the allocator; docs/benchmarks.md, 2026-12-02). Restores and other commands are
-// latency-bound on many small file writes, so they keep a larger pool.
-const CREATE_COMMANDS = new Set(['create', 'backup']);
-const isCreate = process.argv.slice(2).some((a) => CREATE_COMMANDS.has(a));
-const cores = os.availableParallelism();
-process.env.UV_THREADPOOL_SIZE ??= String(isCreate ? Math.max(4, Math.min(16, cores + 2)) : 16);
+// libuv's thread pool (file I/O, zstd) keeps libuv's default of 4 threads. Setting
+// UV_THREADPOOL_SIZE here has no effect: the ES module loader has started the pool (while loading the
+// modules) before any line of this file runs. Measured: an ESM entry that sets 16 and then keeps the pool
+// busy runs 4 pool threads; the same in a CommonJS entry, or set in the environment, runs 16.
+// (Until 2026-12-02 this file set 16 for every command, which never took effect.) 4 is what a
+// backup on 2 cores wants: a 2 KiB zstd call costs 14 µs of main-thread and 50 µs of pool CPU with
+// 4 threads, 30 and 109 µs with 16 (docs/benchmarks.md). A larger pool for many cores would need a
+// CommonJS entry or the variable in the environment (docs/architecture.md).
 
 // A reader that went away (`snap ls ... | head`) is not an error of ours: stop quietly.
 process.stdout.on('error', (e) => {
