@@ -29,7 +29,7 @@ export async function saveChunks(
     // Checked per chunk, not per file: one large file must not hold off an interrupt for minutes.
     if (signal?.aborted) throw new InterruptedError();
     // A chunk that is a view into a reader's buffer is copied, and only when it is new and must be kept.
-    if (!(await saver.has(id))) await saver.save(BlobType.Data, id, owned ? data : Buffer.from(data));
+    await saver.save(BlobType.Data, id, data, !owned);
     ids.push(id);
     size += data.length;
     onBytes(data.length);

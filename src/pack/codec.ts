@@ -6,6 +6,12 @@ import { IntegrityError, InvalidArgumentError } from '../errors.js';
 import { entropyBits } from './entropy.js';
 import { decodeLaneOrder, encodeLaneOrder, shuffleWords, unshuffleWords, wordLaneOrder } from './byteShuffle.js';
 
+/** Bounds how many zstd calls run on the libuv pool at once (a Limiter: acquire, release). */
+export interface CompressSlots {
+  acquire(): Promise<void>;
+  release(): void;
+}
+
 export enum Codec {
   Raw = 0,
   Zstd = 1,
@@ -46,19 +52,33 @@ export function parseCompression(s: string): CompressionConfig {
   return { codec: 'zstd', level };
 }
 
-/** Compress a blob (shuffled first when it looks like fp32/int32 words); raw when nothing gets smaller. */
-export async function encodeBlob(plain: Buffer, cfg: CompressionConfig): Promise<{ codec: Codec; bytes: Buffer }> {
+/**
+ * Compress a blob (shuffled first when it looks like fp32/int32 words); raw when nothing gets smaller.
+ * With `slots`, the zstd call waits for one: on few cores, more pool threads compressing at once
+ * than there are spare cores take CPU from the main thread, which is the backup's bottleneck.
+ */
+export async function encodeBlob(plain: Buffer, cfg: CompressionConfig, slots?: CompressSlots): Promise<{ codec: Codec; bytes: Buffer }> {
   if (cfg.codec === 'none' || plain.length === 0) return { codec: Codec.Raw, bytes: plain };
   if (plain.length <= RANDOM_CHECK_MAX_BYTES && looksRandom(plain)) return { codec: Codec.Raw, bytes: plain };
   const order = wordLaneOrder(plain);
   if (order) {
-    const frame = await bindings().compress(shuffleWords(plain, order), cfg.level);
+    const frame = await zstdCompress(shuffleWords(plain, order), cfg.level, slots);
     if (frame.length + 1 < plain.length) return { codec: Codec.ZstdShuffle4, bytes: Buffer.concat([Buffer.of(encodeLaneOrder(order)), frame]) };
     return { codec: Codec.Raw, bytes: plain };
   }
-  const packed = await bindings().compress(plain, cfg.level);
+  const packed = await zstdCompress(plain, cfg.level, slots);
   if (packed.length >= plain.length) return { codec: Codec.Raw, bytes: plain };
   return { codec: Codec.Zstd, bytes: packed };
+}
+
+async function zstdCompress(data: Buffer, level: number, slots: CompressSlots | undefined): Promise<Buffer> {
+  if (!slots) return bindings().compress(data, level);
+  await slots.acquire();
+  try {
+    return await bindings().compress(data, level);
+  } finally {
+    slots.release();
+  }
 }
 
 /**

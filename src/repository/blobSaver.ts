@@ -11,6 +11,7 @@ import { packObjectName } from '../pack/packFormat.js';
 import { crashPoint } from './crashPoint.js';
 import { Limiter } from '../pool.js';
 import { randomInt } from 'node:crypto';
+import os from 'node:os';
 import type { IndexPack } from '../index/indexFormat.js';
 import type { IndexCache } from '../index/indexCache.js';
 import type { Repository } from './repository.js';
@@ -19,6 +20,12 @@ import type { Repository } from './repository.js';
 const MAX_INFLIGHT = 8;
 /** An index file is written after this many packs' worth of bytes (256 MiB at the default pack size): bounds this run's private map. */
 export const INDEX_FLUSH_PACKS = 16;
+/**
+ * An index file is also written once this many blobs wait for one: with many small files, 256 MiB
+ * of packs is over a million blobs, and each waits in memory (entry, pending id) until indexed —
+ * peak memory would grow with the input. restic flushes its index at 50 000 blobs for that reason.
+ */
+export const INDEX_FLUSH_ENTRIES = 50_000;
 /** The same bound in bytes at the default pack size, for writers that batch index files by bytes. */
 export const INDEX_FLUSH_BYTES = 256 * 1024 * 1024;
 /**
@@ -41,7 +48,24 @@ export interface SaverStats {
 export interface SaverOptions {
   /** Packs not to deduplicate against (condemned by a prune: deleted after their grace period). */
   avoidPacks?: ReadonlySet<string>;
+  /** zstd calls at once on the libuv pool (default: compressThreads()). */
+  compressThreads?: number;
+  /** Blobs waiting for an index file before one is written (default INDEX_FLUSH_ENTRIES). */
+  indexFlushEntries?: number;
 }
+
+/**
+ * zstd calls at once: one per core, at least two, so that the libuv pool's other threads stay free
+ * for file reads, pack writes and LMDB. On 2 cores, one call at a time left the main thread idle
+ * 44 % of a small-files backup waiting for it; two cost no more CPU than four or eight, and extra
+ * pool threads busy at once only take CPU from the main thread (docs/benchmarks.md, 2026-12-02).
+ */
+export function compressThreads(): number {
+  return Math.max(MIN_COMPRESS_THREADS, Math.min(MAX_COMPRESS_THREADS, os.availableParallelism()));
+}
+const MIN_COMPRESS_THREADS = 2;
+/** Beyond this, more zstd calls at once gain nothing: MAX_INFLIGHT blobs are in the pipeline. */
+const MAX_COMPRESS_THREADS = 8;
 
 export class BlobSaver {
   private readonly pending = new Set<string>();
@@ -50,10 +74,14 @@ export class BlobSaver {
   private aborted = false;
   private readonly compressions = new Limiter(MAX_INFLIGHT);
   private readonly packSlots = new Limiter(MAX_PACK_WRITES);
+  private readonly compressSlots: Limiter;
   /** Open packs per blob type; several for data in an encrypted repository (see SPREAD_PACKS). */
   private readonly writers: Record<BlobType, PackWriter[]>;
   private unindexed: IndexPack[] = [];
   private unindexedBytes = 0;
+  private unindexedEntries = 0;
+  /** The repository's index cache once open (the same object for the repository's life). */
+  private openIndex: IndexCache | undefined;
   private indexChain: Promise<void> = Promise.resolve();
   private failure: unknown;
   private readonly indexFlushBytes: number;
@@ -65,6 +93,7 @@ export class BlobSaver {
     private readonly options: SaverOptions = {},
   ) {
     this.indexFlushBytes = INDEX_FLUSH_PACKS * repo.config.pack_size;
+    this.compressSlots = new Limiter(options.compressThreads ?? compressThreads());
     const spread = repo.crypt.encrypted ? SPREAD_PACKS : 1;
     this.writers = {
       [BlobType.Data]: Array.from({ length: spread }, () => new PackWriter(repo.backend, repo.crypt)),
@@ -97,17 +126,26 @@ export class BlobSaver {
   }
 
   /**
-   * Save a blob unless it is known. `plain` must not be modified afterwards (it is compressed later).
+   * Save a blob unless it is known. `plain` must not be modified afterwards (it is compressed later)
+   * unless `copyIfNew` is set, in which case a new blob's bytes are copied first.
    * Resolves once the blob is queued; waits while all compression slots are taken. A job keeps its
    * slot until its blob is in a pack (including waiting for a pack write), so the slots bound the
    * whole pipeline: a few blobs compressing, one pack filling, one being written.
    */
-  async save(type: BlobType, id: BlobId, plain: Buffer): Promise<boolean> {
+  async save(type: BlobType, id: BlobId, plain: Buffer, copyIfNew = false): Promise<boolean> {
     this.throwIfFailed();
-    const index = await this.repo.index();
+    // A view into a reader's reused buffer is copied before any await, and only once it is known
+    // to be new (one lookup per chunk, not a has() and then this check); before the index is open
+    // that is not known yet, so it is copied at once.
+    if (!this.openIndex && copyIfNew) {
+      plain = Buffer.from(plain);
+      copyIfNew = false;
+    }
+    const index = (this.openIndex ??= await this.repo.index());
     // Check and claim with no await in between: concurrent files may carry the same chunk.
     if (this.hasSync(index, id)) return false;
     this.pending.add(id.toString('base64'));
+    if (copyIfNew) plain = Buffer.from(plain);
     await this.compressions.acquire();
     this.compressAndAdd(type, id, plain)
       .catch((e) => {
@@ -118,7 +156,7 @@ export class BlobSaver {
   }
 
   private async compressAndAdd(type: BlobType, id: BlobId, plain: Buffer): Promise<void> {
-    const { codec, bytes } = await encodeBlob(plain, this.repo.config.compression);
+    const { codec, bytes } = await encodeBlob(plain, this.repo.config.compression, this.compressSlots);
     const tag = this.repo.crypt.encrypted ? TAG_BYTES : 0;
     this.stats.blobsNew++;
     if (type === BlobType.Data) {
@@ -149,7 +187,8 @@ export class BlobSaver {
         crashPoint('pack-written');
         this.unindexed.push({ packId: done.packId, entries: done.entries });
         this.unindexedBytes += done.size;
-        if (this.unindexedBytes >= this.indexFlushBytes) await this.queueIndexWrite();
+        this.unindexedEntries += done.entries.length;
+        if (this.unindexedBytes >= this.indexFlushBytes || this.unindexedEntries >= (this.options.indexFlushEntries ?? INDEX_FLUSH_ENTRIES)) await this.queueIndexWrite();
       })
       .catch((e) => {
         this.failure ??= e;
@@ -168,6 +207,7 @@ export class BlobSaver {
     const packs = this.unindexed;
     this.unindexed = [];
     this.unindexedBytes = 0;
+    this.unindexedEntries = 0;
     await this.repo.saveIndexFile(packs);
     crashPoint('index-written');
     for (const p of packs) for (const e of p.entries) this.pending.delete(e.id.toString('base64'));

@@ -76,3 +76,30 @@ describe('decoding is bounded by the recorded raw length (issue 15, item 4)', ()
     await expect(decodeBlob(Codec.Raw, t, t.length + 1)).rejects.toThrow(`raw blob is ${t.length} bytes`);
   });
 });
+
+describe('compression slots', () => {
+  it('never run more zstd calls at once than the slots allow, and every blob still decodes', async () => {
+    const { Limiter } = await import('../../src/repository/limiter.js');
+    const limiter = new Limiter(2);
+    let active = 0;
+    let most = 0;
+    const slots = {
+      acquire: async () => {
+        await limiter.acquire();
+        most = Math.max(most, ++active);
+      },
+      release: () => {
+        active--;
+        limiter.release();
+      },
+    };
+    const blobs = Array.from({ length: 12 }, (_, i) => text(200_000 + i * 1000));
+    const encoded = await Promise.all(blobs.map((b) => encodeBlob(b, ZSTD, slots)));
+    expect(most).toBe(2);
+    expect(active).toBe(0);
+    for (const [i, e] of encoded.entries()) {
+      expect(e.codec).toBe(Codec.Zstd);
+      expect((await decodeBlob(e.codec, e.bytes, blobs[i]!.length)).equals(blobs[i]!)).toBe(true);
+    }
+  });
+});
