@@ -305,7 +305,6 @@ async function restoreContent(st: RestoreState, e: TreeEntry, target: Buffer, re
         st.opts.progress?.({ files: st.sum.files, bytes: st.sum.bytes_written, current: rel });
       },
       (tmp) => applyMetadata(tmp, e, metaOptions(st)),
-      (fd, chunks, pos) => st.batches.writeChunks(fd, chunks, pos),
     );
   } catch (err) {
     st.sum.bytes_written -= written; // not restored after all

@@ -12,7 +12,6 @@ import { decodeBlob, type Codec } from '../pack/codec.js';
 import { applyFileMetadataFd } from '../tree/fdMetadata.js';
 import type { Xattr } from '../tree/index.js';
 import { CREATE_FLAGS, removeTemp, tempPathFor } from './tempName.js';
-import { isAllZero } from './zeroes.js';
 import { FILE_CHMOD, FILE_CHOWN, type WorkerFailedFile, type RestoreBatchMessage, type RestoreWorkerData, type RestoreWorkerDone, type RestoreWorkerReply, type WorkerError } from './restoreWorkerProtocol.js';
 
 /** Pack ciphers kept (one HKDF each); a batch touches a few packs. */
@@ -41,7 +40,7 @@ async function runBatch(b: RestoreBatchMessage): Promise<void> {
   const current = { file: undefined as number | undefined };
   try {
     const blobs = await openBlobs(b);
-    reply = { id: b.id, ...(b.chunks ? writeChunks(b, b.chunks, blobs) : writeFiles(b, blobs, current)) };
+    reply = { id: b.id, ...writeFiles(b, blobs, current) };
   } catch (e) {
     reply = { id: b.id, error: errorOf(e, current.file) };
   }
@@ -160,25 +159,6 @@ function writeFiles(b: RestoreBatchMessage, blobs: Array<Buffer | BlobFailure>, 
   }
   current.file = undefined;
   return { files, bytes, failed };
-}
-
-/** A stretch of a big file: each blob at its position on the main thread's descriptor; the first damaged
- * or missing blob fails the whole file (the main thread removes its temporary file). */
-function writeChunks(b: RestoreBatchMessage, chunks: { fd: number; pos: Float64Array }, blobs: Array<Buffer | BlobFailure>): Omit<RestoreWorkerDone, 'id'> {
-  for (let r = 0; r < b.refs.length; r++) {
-    const blob = blobs[b.refs[r]!]!;
-    if (blob instanceof BlobFailure) throw blob.error;
-  }
-  let bytes = 0;
-  let holes = false;
-  for (let r = 0; r < b.refs.length; r++) {
-    const blob = blobs[b.refs[r]!] as Buffer;
-    const pos = chunks.pos[r]!;
-    if (isAllZero(blob)) holes = true;
-    else for (let done = 0; done < blob.length; ) done += fs.writeSync(chunks.fd, blob, done, blob.length - done, pos + done);
-    bytes += blob.length;
-  }
-  return { files: 0, bytes, failed: [], holes };
 }
 
 function errorOf(e: unknown, file: number | undefined): WorkerError {

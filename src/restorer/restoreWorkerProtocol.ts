@@ -49,10 +49,6 @@ export interface RestoreBatchMessage {
   xattrs: Array<[number, Xattr[]]>;
   /** Ranges that could not be read (missing or truncated pack): [range index, message]; their bytes are empty. */
   rangeErrors: Array<[number, string]>;
-  /** A stretch of one big file instead of whole files (the file columns are then empty): its open
-   * descriptor (the main thread's; it stays open until the reply) and, per entry of `refs`, the
-   * position in the file where that blob goes. All-zero blobs are not written (holes). */
-  chunks?: { fd: number; pos: Float64Array };
 }
 
 /** A file of the batch left unwritten because a blob of it is damaged or missing (restore goes on). */
@@ -66,8 +62,6 @@ export interface RestoreWorkerDone {
   files: number;
   bytes: number;
   failed: WorkerFailedFile[];
-  /** A big-file stretch: a blob was all zeros and not written (the file's size comes from truncate). */
-  holes?: boolean;
 }
 
 export type WorkerErrorKind = 'integrity' | 'storage' | 'system' | 'internal';

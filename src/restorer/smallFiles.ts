@@ -40,8 +40,6 @@ export class SmallFileBatches {
   private bytes = 0;
   /** Id of the batch being filled; batches before it are sent (or failed). */
   private openId = 1;
-  /** Ids of big-file stretches count down from 0, so they never meet a batch's. */
-  private stretchId = 0;
   /** Every batch with an id ≤ this is written. */
   private doneThrough = 0;
   private readonly done = new Set<number>();
@@ -108,19 +106,23 @@ export class SmallFileBatches {
     const id = this.openId++;
     this.files = [];
     this.bytes = 0;
-    const workers = this.startWorkers();
-    await this.slots!.acquire();
+    this.workers ??= new RestoreWorkers({
+      masterKey: this.repo.crypt.keys?.masterKey,
+      idKey: this.repo.crypt.keys?.idKey,
+    });
+    this.slots ??= new Limiter(this.workers.capacity);
+    await this.slots.acquire();
     let batch: RestoreBatchMessage;
     try {
       this.check();
       ({ batch, files } = await this.prepare(id, files));
     } catch (e) {
-      this.slots!.release();
+      this.slots.release();
       this.failure ??= e;
       throw e;
     }
     this.unanswered.set(id, files);
-    const p = workers.run(batch).then(
+    const p = this.workers.run(batch).then(
       (r) => this.finished(id, r, files),
       (e) => void (this.failure ??= typedError(e, files)),
     );
@@ -150,37 +152,6 @@ export class SmallFileBatches {
   }
 
   /**
-   * Writes a stretch of a big file on a worker thread: the blobs are read here (each pack region once),
-   * decoded, verified and written at `pos` (per chunk) on `fd` there. Shares the batches' bound on
-   * what is in flight. Resolves once written; a damaged or missing blob rejects (an IntegrityError):
-   * the caller drops the whole file. `fd` must stay open until this settles.
-   */
-  async writeChunks(fd: number, chunks: LocatedChunk[], pos: number[]): Promise<{ bytes: number; holes: boolean }> {
-    const workers = this.startWorkers();
-    await this.slots!.acquire();
-    try {
-      this.check();
-      const batch = await this.blobColumns(--this.stretchId, [chunks], 0);
-      batch.chunks = { fd, pos: Float64Array.from(pos) };
-      const r = await workers.run(batch).catch((e) => {
-        throw typedError(e, []);
-      });
-      return { bytes: r.bytes, holes: r.holes === true };
-    } finally {
-      this.slots!.release();
-    }
-  }
-
-  private startWorkers(): RestoreWorkers {
-    this.workers ??= new RestoreWorkers({
-      masterKey: this.repo.crypt.keys?.masterKey,
-      idKey: this.repo.crypt.keys?.idKey,
-    });
-    this.slots ??= new Limiter(this.workers.capacity);
-    return this.workers;
-  }
-
-  /**
    * Locates every chunk, reads each needed pack region once, and lays the batch out as columns. A file
    * with a chunk the index lacks is reported and left out; a region that cannot be read (missing or
    * truncated pack) fails only the files that need it (the worker reports them).
@@ -203,25 +174,6 @@ export class SmallFileBatches {
       files.push(f);
       located.push(chunks);
     }
-    const batch = await this.blobColumns(id, located, files.length);
-    batch.paths = Buffer.concat(files.map((f) => f.target));
-    let pathEnd = 0;
-    files.forEach((f, i) => {
-      batch.pathEnds[i] = pathEnd += f.target.length;
-      batch.size[i] = Number(f.entry.size);
-      batch.mode[i] = f.entry.mode;
-      batch.uid[i] = f.uid;
-      batch.gid[i] = f.gid;
-      batch.mtimeNs[i] = f.entry.mtimeNs;
-      batch.flags[i] = (f.chown ? FILE_CHOWN : 0) | (f.chmod ? FILE_CHMOD : 0);
-      if (f.entry.xattrs?.length) batch.xattrs.push([i, f.entry.xattrs]);
-    });
-    return { batch, files };
-  }
-
-  /** The read plan of `located` (per file, its chunks) carried out: range bytes, blob columns and refs;
-   * the per-file columns are allocated for `nfiles` files and left for the caller to fill. */
-  private async blobColumns(id: number, located: LocatedChunk[][], nfiles: number): Promise<RestoreBatchMessage> {
     const plan = planReads(located);
     const { backend, crypt } = this.repo;
     const saltBytes = crypt.packPrefixBytes;
@@ -259,16 +211,16 @@ export class SmallFileBatches {
       blobCodec: new Uint8Array(nb),
       blobPackOffset: new Float64Array(nb),
       blobIds: new Uint8Array(nb * ID_BYTES),
-      paths: new Uint8Array(0),
-      pathEnds: new Uint32Array(nfiles),
-      size: new Float64Array(nfiles),
-      mode: new Uint32Array(nfiles),
-      uid: new Uint32Array(nfiles),
-      gid: new Uint32Array(nfiles),
-      mtimeNs: new BigInt64Array(nfiles),
-      flags: new Uint8Array(nfiles),
+      paths: Buffer.concat(files.map((f) => f.target)),
+      pathEnds: new Uint32Array(files.length),
+      size: new Float64Array(files.length),
+      mode: new Uint32Array(files.length),
+      uid: new Uint32Array(files.length),
+      gid: new Uint32Array(files.length),
+      mtimeNs: new BigInt64Array(files.length),
+      flags: new Uint8Array(files.length),
       refs: Uint32Array.from(plan.fileBlobs.flat()),
-      refEnds: new Uint32Array(nfiles),
+      refEnds: new Uint32Array(files.length),
       xattrs: [],
       rangeErrors,
     };
@@ -281,9 +233,20 @@ export class SmallFileBatches {
       batch.blobPackOffset[i] = b.loc.offset;
       batch.blobIds.set(b.id, i * ID_BYTES);
     });
+    let pathEnd = 0;
     let refEnd = 0;
-    for (let i = 0; i < nfiles; i++) batch.refEnds[i] = refEnd += plan.fileBlobs[i]!.length;
-    return batch;
+    files.forEach((f, i) => {
+      batch.pathEnds[i] = pathEnd += f.target.length;
+      batch.refEnds[i] = refEnd += plan.fileBlobs[i]!.length;
+      batch.size[i] = Number(f.entry.size);
+      batch.mode[i] = f.entry.mode;
+      batch.uid[i] = f.uid;
+      batch.gid[i] = f.gid;
+      batch.mtimeNs[i] = f.entry.mtimeNs;
+      batch.flags[i] = (f.chown ? FILE_CHOWN : 0) | (f.chmod ? FILE_CHMOD : 0);
+      if (f.entry.xattrs?.length) batch.xattrs.push([i, f.entry.xattrs]);
+    });
+    return { batch, files };
   }
 }
 
