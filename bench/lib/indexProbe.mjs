@@ -40,7 +40,7 @@ if (mode === 'open') {
     return load(name);
   };
   const t1 = performance.now();
-  const cache = await repo.index();
+  const cache = await repo.blobIndex();
   out.syncMs = ms(t1);
   out.indexFilesRead = filesRead;
   out.indexFiles = (await repo.listIndexFiles()).length;

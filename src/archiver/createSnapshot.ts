@@ -88,7 +88,7 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
   };
   const parentRoot = parent ? await loadParentDir(ctx, Buffer.from(parent.tree, 'hex') as BlobId) : undefined;
   // Opened before the workers start (a cache that will not open must not leave threads behind).
-  const indexEpoch = (await repo.index()).epoch();
+  const indexEpoch = (await repo.blobIndex()).epoch();
   let rootId: BlobId;
   const workers = opts.chunkWorkers ?? defaultChunkWorkers();
   ctx.workers = opts.stdin || workers <= 0 ? undefined : new ChunkWorkers(repo, workers);

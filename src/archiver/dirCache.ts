@@ -15,7 +15,7 @@
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import type { Database, RootDatabase } from 'lmdb';
-import { openCacheEnv } from '../index/lmdbFile.js';
+import { openCacheEnv } from '../blobindex/lmdbFile.js';
 import { ID_BYTES, type BlobId } from '../ids.js';
 import type { IdHasher } from '../crypto/idHasher.js';
 

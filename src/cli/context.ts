@@ -13,7 +13,7 @@ import { progressEnabled, startProgress, type ProgressView } from './progress.js
 import { parsePrices, s3SettingsFromEnv } from './s3Settings.js';
 import { RequestCounts, type RequestPrices } from '../backend/requestCounts.js';
 import { ledgerFile, recordRequests } from './requestLedger.js';
-import { defaultCacheDir } from '../index/cacheFolder.js';
+import { defaultCacheDir } from '../blobindex/cacheFolder.js';
 
 export interface GlobalOptions {
   repo?: string;

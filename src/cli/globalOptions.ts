@@ -1,5 +1,5 @@
 // The global options (CLI.md "Global options"), declared once: main.ts adds them to the program, and
-// the command-word scan in commands/index.ts derives from them which options take a value.
+// the command-word scan in commands/registry.ts derives from them which options take a value.
 
 export interface GlobalOptionSpec {
   /** Commander flags: `-r, --repo <location>`; a `<value>` means the option takes the next word. */

@@ -7,7 +7,7 @@ import { InterruptedError } from '../errors.js';
 import { classify, EXIT } from './errorTable.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import { escapeControl, jsonStreamStarted, printJson } from './output.js';
-import { registerCommands } from './commands/index.js';
+import { registerCommands } from './commands/registry.js';
 import { GLOBAL_OPTIONS } from './globalOptions.js';
 import { installFaultHooks } from './faultHooks.js';
 import { setHelperPath } from '../tree/fsMetadata.js';

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { filterSnapshots, selectSnapshot, type SnapshotFilter } from '../repository/selectSnapshot.js';
 import type { Repository } from '../repository/repository.js';
 import type { Snapshot } from '../repository/snapshotRecord.js';
-import { collect } from './commands/index.js';
+import { collect } from './commands/registry.js';
 
 /** The filter options as commander parses them (each repeatable). */
 export interface SnapshotFilterCliOptions {

@@ -12,8 +12,8 @@ import { crashPoint } from './crashPoint.js';
 import { Limiter } from '../pool.js';
 import { randomInt } from 'node:crypto';
 import os from 'node:os';
-import type { IndexPack } from '../index/indexFormat.js';
-import type { IndexCache } from '../index/indexCache.js';
+import type { IndexPack } from '../blobindex/indexFormat.js';
+import type { IndexCache } from '../blobindex/indexCache.js';
 import type { Repository } from './repository.js';
 
 /** Compressions in flight at once: enough to keep the libuv pool (4 threads) busy on 2 cores. */
@@ -103,7 +103,7 @@ export class BlobSaver {
 
   /** Whether the repository (or this run) already has the blob. */
   async has(id: BlobId): Promise<boolean> {
-    return this.hasSync(await this.repo.index(), id);
+    return this.hasSync(await this.repo.blobIndex(), id);
   }
 
   /** Known: this run's, or indexed in a pack not avoided (whose id is then noted as referenced). */
@@ -117,7 +117,7 @@ export class BlobSaver {
 
   /** Record the packs of blobs a new tree refers to that this run did not write (chunks, chunk lists, subtrees). */
   async noteReferenced(ids: Iterable<BlobId>): Promise<void> {
-    const index = await this.repo.index();
+    const index = await this.repo.blobIndex();
     for (const id of ids) {
       if (this.pending.has(id.toString('base64'))) continue;
       const loc = index.lookup(id);
@@ -141,7 +141,7 @@ export class BlobSaver {
       plain = Buffer.from(plain);
       copyIfNew = false;
     }
-    const index = (this.openIndex ??= await this.repo.index());
+    const index = (this.openIndex ??= await this.repo.blobIndex());
     // Check and claim with no await in between: concurrent files may carry the same chunk.
     if (this.hasSync(index, id)) return false;
     this.pending.add(id.toString('base64'));

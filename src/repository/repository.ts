@@ -9,9 +9,9 @@ import { IdHasher, objectName, deriveGearBytes } from '../crypto/index.js';
 import { STANDARD_GEAR, gearFromBytes } from '../chunker/index.js';
 import { IntegrityError, NotFoundError, SnapError, StorageError, UnsupportedFormatError } from '../errors.js';
 import { asSnapshotId, type BlobId, type SnapshotId } from '../ids.js';
-import type { IndexCache, CachedLocation } from '../index/indexCache.js';
-import { decodeIndex, encodeIndex, type IndexPack } from '../index/indexFormat.js';
-import { CACHE_DIR_MODE, privateDir } from '../index/cacheFolder.js';
+import type { IndexCache, CachedLocation } from '../blobindex/indexCache.js';
+import { decodeIndex, encodeIndex, type IndexPack } from '../blobindex/indexFormat.js';
+import { CACHE_DIR_MODE, privateDir } from '../blobindex/cacheFolder.js';
 import { readBlobAt, type BlobLocation } from '../pack/packReader.js';
 import type { RepoConfig } from './config.js';
 import type { Crypt } from '../crypto/index.js';
@@ -47,7 +47,7 @@ export function isRecordDamage(e: unknown): boolean {
 /** Tree blobs kept decoded in memory while walking (directories are revisited by ls, diff, restore). */
 const TREE_CACHE_ENTRIES = 512;
 
-export { defaultCacheDir } from '../index/cacheFolder.js';
+export { defaultCacheDir } from '../blobindex/cacheFolder.js';
 
 /** Hex digits of the location hash in a cache folder's name: enough to never collide by chance. */
 const LOCATION_HASH_HEX = 16;
@@ -127,14 +127,14 @@ export class Repository {
   }
 
   /** The LMDB index cache, brought in step with index/ on first use. */
-  index(): Promise<IndexCache> {
+  blobIndex(): Promise<IndexCache> {
     // One pending open shared by every concurrent caller: LMDB environments are per process.
     this.indexOpening ??= (async () => {
       // lmdb is loaded on first use: commands that never need the index (list, log, key) skip it.
       let cache: IndexCache;
       const dir = path.join(this.cacheDir, 'index');
       try {
-        const { IndexCache } = await import('../index/indexCache.js');
+        const { IndexCache } = await import('../blobindex/indexCache.js');
         const names = await this.listIndexFiles();
         await this.noteIndexFiles(names);
         cache = await IndexCache.openSynced(dir, names, (name) => this.loadIndexFile(name), (m) => this.notice(m));
@@ -164,7 +164,7 @@ export class Repository {
     const stored = this.crypt.seal('index', encodeIndex(packs));
     const name = objectName(stored);
     await this.backend.put(`index/${name}`, stored);
-    const cache = await this.index();
+    const cache = await this.blobIndex();
     try {
       cache.applyFiles([{ name, packs }]);
     } catch (e) {
@@ -179,7 +179,7 @@ export class Repository {
   }
 
   async lookup(id: BlobId): Promise<CachedLocation | undefined> {
-    return (await this.index()).lookup(id);
+    return (await this.blobIndex()).lookup(id);
   }
 
   /** Read a blob, decrypt, decompress, and check it against its id (invariant 8). */

@@ -158,7 +158,7 @@ export class SmallFileBatches {
    * truncated pack) fails only the files that need it (the worker reports them).
    */
   private async prepare(id: number, queued: SmallFile[]): Promise<{ batch: RestoreBatchMessage; files: SmallFile[] }> {
-    const index = await this.repo.index();
+    const index = await this.repo.blobIndex();
     const files: SmallFile[] = [];
     const located: LocatedChunk[][] = [];
     for (const f of queued) {

@@ -39,7 +39,7 @@ export async function verifyFile(repo: Repository, e: TreeEntry, p: Buffer): Pro
     return (err as Error).message;
   }
   try {
-    const index = await repo.index();
+    const index = await repo.blobIndex();
     let pos = 0;
     for await (const id of fileChunkIds(repo, e)) {
       const loc = index.lookup(id);

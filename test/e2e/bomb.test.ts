@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { IdHasher, objectName } from '../../src/crypto/index.js';
-import { decodeIndex, encodeIndex } from '../../src/index/indexFormat.js';
+import { decodeIndex, encodeIndex } from '../../src/blobindex/indexFormat.js';
 import { Codec } from '../../src/pack/codec.js';
 import { encodePackHeader, packObjectName } from '../../src/pack/packFormat.js';
 import { BlobType, asBlobId } from '../../src/ids.js';

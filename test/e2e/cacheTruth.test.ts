@@ -71,11 +71,11 @@ describe('two copies of one repository (same id)', () => {
     // The original stays open (as a long create would) while the copy stores a new file.
     const original = await openRepository({ location: sb.repo, password: async () => Buffer.from('pw'), cacheDir: sb.cache });
     try {
-      await original.index();
+      await original.blobIndex();
       randomFile(path.join(src, 'b.bin'), 200 * 1024);
       sb.ok(['create', src], { env: { SNAP_REPO: copy } });
       const copyRepo = await openRepository({ location: copy, password: async () => Buffer.from('pw'), cacheDir: sb.path('c2') });
-      const copyIndex = await copyRepo.index();
+      const copyIndex = await copyRepo.blobIndex();
       let onlyInCopy = 0;
       for (const { id } of copyIndex.entries()) if (!(await original.lookup(id))) onlyInCopy++;
       await copyRepo.close();

@@ -36,7 +36,7 @@ async function blobIds(location: string, password: string | undefined, cacheDir:
   const repo = await openRepository({ location, password: async () => Buffer.from(password ?? ''), cacheDir });
   try {
     const out = new Set<string>();
-    for (const { id, loc } of (await repo.index()).entries()) if (loc.type === type) out.add(id.toString('hex'));
+    for (const { id, loc } of (await repo.blobIndex()).entries()) if (loc.type === type) out.add(id.toString('hex'));
     return out;
   } finally {
     await repo.close();

@@ -127,7 +127,7 @@ describe('restore of many small files', () => {
       const loc = (await repo.lookup(entry.chunks![0]!))!;
       pack = loc.packId;
       // Blobs of other files lie close on both sides: the restore reads them with the victim in one range.
-      const neighbours = [...(await repo.index()).entries()].filter((e) => e.loc.packId === loc.packId && e.loc.offset !== loc.offset);
+      const neighbours = [...(await repo.blobIndex()).entries()].filter((e) => e.loc.packId === loc.packId && e.loc.offset !== loc.offset);
       expect(neighbours.some((e) => e.loc.offset < loc.offset && loc.offset - e.loc.offset < READ_GAP_MAX)).toBe(true);
       expect(neighbours.some((e) => e.loc.offset > loc.offset && e.loc.offset - loc.offset < READ_GAP_MAX)).toBe(true);
       offset = loc.offset + Math.floor(loc.storedLength / 2);

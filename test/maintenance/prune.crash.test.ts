@@ -12,7 +12,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, stat
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectName } from '../../src/crypto/index.js';
-import { decodeIndex, encodeIndex, type IndexPack } from '../../src/index/indexFormat.js';
+import { decodeIndex, encodeIndex, type IndexPack } from '../../src/blobindex/indexFormat.js';
 import { BIN, diffTrees, Sandbox, snapshotTree, type TreeFact } from '../e2e/helpers.js';
 
 const NIGHTS = 8;

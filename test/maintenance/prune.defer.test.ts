@@ -7,7 +7,7 @@ import { decodeCondemned, encodeCondemned } from '../../src/maintenance/prune/co
 import { deferDeletes } from '../../src/maintenance/prune/deferDeletes.js';
 import type { Mark } from '../../src/maintenance/prune/condemned.js';
 import { planPrune, type PackSummary } from '../../src/maintenance/prune/planPrune.js';
-import { encodeIndex } from '../../src/index/indexFormat.js';
+import { encodeIndex } from '../../src/blobindex/indexFormat.js';
 
 const id = (c: string) => c.repeat(64);
 const HOUR = 3600_000;

@@ -5,7 +5,7 @@ import { parseDataSubset, type DataSubset } from '../../maintenance/check/readDa
 import { EXIT } from '../errorTable.js';
 import { escapeControl, printJson, size } from '../output.js';
 import type { CliContext } from '../context.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 interface CheckCliOptions {
   readData?: boolean;

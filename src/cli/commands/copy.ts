@@ -8,7 +8,7 @@ import { addSnapshotFilterOptions, chooseSnapshots, snapshotFilter, type Snapsho
 import type { CliContext } from '../context.js';
 import { printJson, size } from '../output.js';
 import { passwordSource, TO_PASSWORD } from '../password.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 interface CopyCliOptions extends SnapshotFilterCliOptions {
   to: string;

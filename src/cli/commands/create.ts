@@ -6,7 +6,7 @@ import { selectSnapshot } from '../../repository/selectSnapshot.js';
 import { EXIT } from '../errorTable.js';
 import { printJson, size } from '../output.js';
 import type { CliContext } from '../context.js';
-import { collect, type Run } from './index.js';
+import { collect, type Run } from './registry.js';
 
 interface CreateCliOptions {
   tag?: string[];

@@ -15,7 +15,7 @@ import { restoreSnapshot } from '../../restorer/restoreSnapshot.js';
 import { IntegrityError } from '../../errors.js';
 import { printJson, size } from '../output.js';
 import type { CliContext } from '../context.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 import { makeSampleTree, changeSampleTree } from './demoData.js';
 
 /** The demo repository's random password: 16 bytes, written as 32 hex characters. */

@@ -6,7 +6,7 @@ import { displayName, printJson, size, table } from '../output.js';
 import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
 import { typeName } from './ls.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 const MARK: Record<DiffKind, string> = { added: '+', removed: '-', modified: 'M', type_changed: 'T', metadata_only: 'U' };
 const KINDS: DiffKind[] = ['added', 'removed', 'modified', 'type_changed', 'metadata_only'];

@@ -6,7 +6,7 @@ import { fileChunks } from '../../restorer/writeFile.js';
 import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
 import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 export function registerDump(program: Command, run: Run): void {
   const cmd = program

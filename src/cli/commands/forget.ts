@@ -5,7 +5,7 @@ import { DEFAULT_GROUP_BY, describeGroupKey, parseGroupBy, parseKeepCount, type 
 import type { CliContext } from '../context.js';
 import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import { localTime, printJson, table } from '../output.js';
-import { collect, type Run } from './index.js';
+import { collect, type Run } from './registry.js';
 
 /** The --keep-* and snapshot filter options that forget and prune share. */
 export interface PolicyCliOptions extends SnapshotFilterCliOptions {

@@ -8,7 +8,7 @@ import { initRepository, isInterruptedInit, requireObjectLock } from '../../repo
 import { ENCRYPTED, MAX_LOCK_DAYS, MIN_LOCK_DAYS, MIN_PACK_SIZE, OBJECT_LOCK_MODES, UNENCRYPTED, type ObjectLockConfig, type ObjectLockMode } from '../../repository/config.js';
 import { FROM_PASSWORD, passwordSource } from '../password.js';
 import { printJson } from '../output.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 import type { CliContext } from '../context.js';
 
 /** The repository's encryption when --encryption is not given (CLI.md: encrypted is the default). */

@@ -10,7 +10,7 @@ import type { Repository } from '../../repository/repository.js';
 import type { CliContext } from '../context.js';
 import { localTime, printJson, table } from '../output.js';
 import { NEW_PASSWORD, passwordSource } from '../password.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 interface NewKeyOptions {
   newPasswordFile?: string;

@@ -3,7 +3,7 @@ import { filterSnapshots } from '../../repository/selectSnapshot.js';
 import { localTime, printJson, size, table } from '../output.js';
 import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 export function registerList(program: Command, run: Run): void {
   const cmd = program

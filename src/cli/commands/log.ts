@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readLog } from '../../repository/auditLog.js';
 import type { CliContext } from '../context.js';
 import { localTime, printJson, size, table } from '../output.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 export function registerLog(program: Command, run: Run): void {
   program

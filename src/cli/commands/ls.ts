@@ -8,7 +8,7 @@ import type { Repository } from '../../repository/repository.js';
 import { displayName, isUtf8, localTime, startJsonStream } from '../output.js';
 import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 const TYPE_NAMES: Record<EntryType, string> = {
   [EntryType.File]: 'file', [EntryType.Dir]: 'dir', [EntryType.Symlink]: 'symlink', [EntryType.Fifo]: 'fifo',

@@ -11,7 +11,7 @@ import { localTime, printJson, size, table } from '../output.js';
 import { retentionSummary } from '../../maintenance/prune/retained.js';
 import { addPolicyOptions, forgetRequest, printGroups, printHeld, type PolicyCliOptions } from './forget.js';
 import { parseDuration } from '../context.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 interface PruneCliOptions extends PolicyCliOptions {
   maxUnused: string;

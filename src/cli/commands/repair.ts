@@ -5,7 +5,7 @@ import { repairSnapshots } from '../../maintenance/repair/repairSnapshots.js';
 import { EXIT } from '../errorTable.js';
 import { escapeControl, printJson } from '../output.js';
 import type { CliContext } from '../context.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 export function registerRepair(program: Command, run: Run): void {
   const repair = program

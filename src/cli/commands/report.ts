@@ -10,7 +10,7 @@ import { printJson } from '../output.js';
 import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
 import { parsePrice } from './stats.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 export function registerReport(program: Command, run: Run): void {
   const cmd = program

@@ -5,7 +5,7 @@ import { EXIT } from '../errorTable.js';
 import { printJson, size } from '../output.js';
 import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
-import { collect, type Run } from './index.js';
+import { collect, type Run } from './registry.js';
 
 /** A path or reason from a snapshot on one line of the terminal: control characters escaped. */
 const oneLine = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);

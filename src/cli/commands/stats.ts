@@ -7,7 +7,7 @@ import { localTime, printJson, size, table } from '../output.js';
 import { ledgerFile, summarizeRequests } from '../requestLedger.js';
 import { addSnapshotFilterOptions, chooseSnapshots, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 interface StatsCliOptions extends SnapshotFilterCliOptions {
   pricePerGbMonth?: string;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { unlockRepository } from '../../repository/unlockRepository.js';
 import type { CliContext } from '../context.js';
 import { localTime, printJson } from '../output.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 export function registerUnlock(program: Command, run: Run): void {
   program

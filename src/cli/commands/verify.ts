@@ -5,7 +5,7 @@ import { EXIT } from '../errorTable.js';
 import { printJson, table } from '../output.js';
 import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
-import type { Run } from './index.js';
+import type { Run } from './registry.js';
 
 export function registerVerify(program: Command, run: Run): void {
   const cmd = program

@@ -24,7 +24,7 @@ import type { SnapshotId } from '../../ids.js';
 import { loadIndexTruth, type IndexTruth } from './indexTruth.js';
 import { readData } from './readData.js';
 import { selectPacks, type DataSubset, type PackSize } from './readDataSubset.js';
-import { ScratchDb } from '../../index/scratchDb.js';
+import { ScratchDb } from '../../scratch/scratchDb.js';
 import { checkError, type CheckError, type CheckErrorKind, type CheckProgress, type CheckResult } from './types.js';
 import { VerificationRecord } from './verificationRecord.js';
 import { SnapshotWalker, type DamagedBlob } from './walkSnapshots.js';

@@ -6,10 +6,10 @@
 import { ID_BYTES, type BlobId, type BlobType } from '../../ids.js';
 import { InterruptedError } from '../../errors.js';
 import type { BlobLocation } from '../../pack/packReader.js';
-import type { IndexPack } from '../../index/indexFormat.js';
-import { decodeLocation, encodeLocation, LOCATION_BYTES, readLocationFields } from '../../index/locationCodec.js';
+import type { IndexPack } from '../../blobindex/indexFormat.js';
+import { decodeLocation, encodeLocation, LOCATION_BYTES, readLocationFields } from '../../blobindex/locationCodec.js';
 import type { Repository } from '../../repository/repository.js';
-import type { ScratchDb, ScratchTable } from '../../index/scratchDb.js';
+import type { ScratchDb, ScratchTable } from '../../scratch/scratchDb.js';
 import { checkError, type CheckError } from './types.js';
 
 /** Index files read at once. */

@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
-import { openCacheEnv } from '../../index/lmdbFile.js';
+import { openCacheEnv } from '../../blobindex/lmdbFile.js';
 
 const TIME_BYTES = 8;
 

@@ -13,7 +13,7 @@ import { decodeChunkListBlob, EntryType, type TreeEntry } from '../../tree/index
 import { foldTree, joinPath, type TreeFold } from '../../tree/walk.js';
 import type { IndexTruth } from './indexTruth.js';
 import { printablePath } from './paths.js';
-import type { ScratchDb, ScratchTable } from '../../index/scratchDb.js';
+import type { ScratchDb, ScratchTable } from '../../scratch/scratchDb.js';
 import { checkError, type CheckError, type CheckErrorKind } from './types.js';
 
 /** Errors listed per damaged or missing blob; further files that use it are counted in a note. */

@@ -99,8 +99,8 @@ export async function copySnapshots(src: Repository, dst: Repository, opts: Copy
     : new SameIdsCopier(src, dst, saver, counters, report, opts.signal);
   try {
     // Open both index caches once, before the walk's concurrent lookups ask for them.
-    await src.index();
-    await dst.index();
+    await src.blobIndex();
+    await dst.blobIndex();
     const targetSnapshots: Array<SnapshotRecord & { id: string }> = await dst.listSnapshots();
     const copiedAs = new Map<string, SnapshotId>();
     for (const s of opts.snapshots) {

@@ -7,7 +7,7 @@
 
 import path from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
-import { openCacheEnv } from '../../index/lmdbFile.js';
+import { openCacheEnv } from '../../blobindex/lmdbFile.js';
 import { blake3 } from '@napi-rs/blake-hash';
 import { ID_BYTES, type BlobId } from '../../ids.js';
 

@@ -13,7 +13,7 @@
 // the fault-injection tests.
 
 import { InterruptedError } from '../../errors.js';
-import type { IndexPack } from '../../index/indexFormat.js';
+import type { IndexPack } from '../../blobindex/indexFormat.js';
 import type { CondemnedEntry } from './condemnedFormat.js';
 import { saveMarks, type Marks } from './condemned.js';
 import { packObjectName } from '../../pack/packFormat.js';
@@ -181,6 +181,6 @@ export async function executePrune(
   }
 
   // 5. The local cache: drop the entries of the deleted index files (new ones were applied on write).
-  await (await repo.index()).sync(await repo.listIndexFiles(), (n) => repo.loadIndexFile(n));
+  await (await repo.blobIndex()).sync(await repo.listIndexFiles(), (n) => repo.loadIndexFile(n));
   return outcome;
 }

@@ -6,7 +6,7 @@
 
 import { IntegrityError, NotFoundError } from '../../errors.js';
 import { BlobType, type BlobId } from '../../ids.js';
-import type { IndexPack } from '../../index/indexFormat.js';
+import type { IndexPack } from '../../blobindex/indexFormat.js';
 import { openBlob } from '../../pack/openBlob.js';
 import { packObjectName, type PackEntry } from '../../pack/packFormat.js';
 import { packHeaderOf, packInMemory } from '../../pack/packReader.js';

@@ -17,7 +17,7 @@ import { loadIndexTruth, type IndexTruth } from '../check/indexTruth.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { decodeChunkListBlob, EntryType, type TreeEntry } from '../../tree/index.js';
 import { foldTree, type TreeFold } from '../../tree/walk.js';
-import type { ScratchDb, ScratchTable } from '../../index/scratchDb.js';
+import type { ScratchDb, ScratchTable } from '../../scratch/scratchDb.js';
 
 /** What is wrong below one tree. `lost`: the tree itself will not load, the directory becomes empty. */
 export type TreeDamage =

@@ -10,8 +10,8 @@
 import path from 'node:path';
 import { objectName } from '../../crypto/index.js';
 import { IntegrityError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
-import { IndexCache } from '../../index/indexCache.js';
-import { encodeIndex, type IndexPack } from '../../index/indexFormat.js';
+import { IndexCache } from '../../blobindex/indexCache.js';
+import { encodeIndex, type IndexPack } from '../../blobindex/indexFormat.js';
 import { packIdOf, packObjectName, type PackEntry } from '../../pack/packFormat.js';
 import { readPackHeader } from '../../pack/packReader.js';
 import { crashPoint } from '../../repository/crashPoint.js';
@@ -100,7 +100,7 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions = {
   }
 
   // The cache may hold anything (it may be why the repair was needed): start it afresh. This is the
-  // folder Repository.index() opens; nothing in this command has opened it.
+  // folder Repository.blobIndex() opens; nothing in this command has opened it.
   const cache = IndexCache.open(path.join(repo.cacheDir, 'index'));
   try {
     cache.clear();

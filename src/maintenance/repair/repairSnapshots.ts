@@ -5,7 +5,7 @@
 // below each one against the index FILES (findDamage.ts), plan the rewrite and carry it out (or, dry
 // run, only say it). Runs under the exclusive lock (`checkLock` is called before any write).
 
-import { ScratchDb } from '../../index/scratchDb.js';
+import { ScratchDb } from '../../scratch/scratchDb.js';
 import type { Repository } from '../../repository/repository.js';
 import { executeRepairSnapshots, type RepairSnapshotsResult } from './executeRepairSnapshots.js';
 import { DamageFinder, indexedBlobsFromFiles, loadReadableSnapshots } from './findDamage.js';

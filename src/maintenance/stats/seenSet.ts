@@ -1,8 +1,8 @@
 // A set of blob ids (with a small value each) that does not live in the JS heap: stats over millions of
 // chunks must not hold millions of hex strings. One table of a throwaway scratch LMDB environment
-// (src/index/scratchDb.ts: batched writes, removed on close, leftovers of killed runs cleaned up).
+// (src/scratch/scratchDb.ts: batched writes, removed on close, leftovers of killed runs cleaned up).
 
-import { ScratchDb, type ScratchTable } from '../../index/scratchDb.js';
+import { ScratchDb, type ScratchTable } from '../../scratch/scratchDb.js';
 
 const EMPTY = Buffer.alloc(0);
 

@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BULK_MIN_FILES, IndexCache } from '../../src/index/indexCache.js';
-import type { IndexPack } from '../../src/index/indexFormat.js';
+import { BULK_MIN_FILES, IndexCache } from '../../src/blobindex/indexCache.js';
+import type { IndexPack } from '../../src/blobindex/indexFormat.js';
 import type { BlobId } from '../../src/ids.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'snap-indexcache-'));

@@ -11,7 +11,7 @@ import {
   LOCATION_FIELDS_BYTES,
   locationSeq,
   readLocationFields,
-} from '../../src/index/locationCodec.js';
+} from '../../src/blobindex/locationCodec.js';
 
 const PACK = '0123456789abcdef'.repeat(4);
 const FIELDS = { offset: 0x01020304, storedLength: 0x0a0b, rawLength: 0xfffffffe, type: BlobType.Tree, codec: Codec.ZstdShuffle4 };

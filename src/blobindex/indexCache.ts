@@ -89,7 +89,7 @@ export class IndexCache {
   }
 
   /**
-   * Open the cache in `dir` and bring it in step with the index files `present` (Repository.index()).
+   * Open the cache in `dir` and bring it in step with the index files `present` (Repository.blobIndex()).
    * A cold cache with many files to apply is built in bulk first (BULK_MIN_FILES).
    */
   static async openSynced(dir: string, present: string[], load: LoadIndexFile, onNotice?: CacheNotice): Promise<IndexCache> {

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeIndex, decodeIndex, type IndexPack } from '../../src/index/indexFormat.js';
-import { IndexCache } from '../../src/index/indexCache.js';
+import { encodeIndex, decodeIndex, type IndexPack } from '../../src/blobindex/indexFormat.js';
+import { IndexCache } from '../../src/blobindex/indexCache.js';
 import type { BlobId } from '../../src/ids.js';
 
 const id = (fill: number) => Buffer.alloc(32, fill) as BlobId;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
-import { openCacheEnv } from './lmdbFile.js';
+import { openCacheEnv } from '../blobindex/lmdbFile.js';
 import { processAlive } from '../processAlive.js';
 
 const SCRATCH_PREFIX = 'scratch-';
