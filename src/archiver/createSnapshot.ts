@@ -1,3 +1,5 @@
+// archiver/ owns `create`: walking the source, change detection against the parent snapshot, and the
+// chunk pipeline into the repository.
 // `snap create`: back up paths into a new snapshot. Like restic, the snapshot's root mirrors the
 // absolute paths given (backing up /home/me/data stores home → me → data), with the metadata of the
 // real ancestor directories. Blobs go first, then index files, then the snapshot record (last).

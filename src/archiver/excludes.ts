@@ -1,5 +1,4 @@
-// archiver/ owns `create`: walking the source, change detection against the parent snapshot, and the
-// chunk pipeline into the repository. This file: --exclude patterns, restic's semantics — a pattern
+// --exclude patterns, restic's semantics — a pattern
 // without a slash matches any path component; one with a slash matches the absolute path or a prefix of it.
 
 import picomatch from 'picomatch';

@@ -1,5 +1,4 @@
-// cli/ owns the command line: commander wiring, options, output (text and --json), progress, and
-// the one table that maps the core's error classes to exit codes and JSON error codes (CLI.md).
+// The one table that maps the core's error classes to exit codes and JSON error codes (CLI.md).
 
 import {
   IntegrityError, InterruptedError, InvalidArgumentError, NotFoundError, PasswordRequiredError, RepositoryExistsError,

@@ -1,3 +1,5 @@
+// cli/ owns the command line: commander wiring, options, output (text and --json), progress, and
+// the one table that maps the core's error classes to exit codes (errorTable.ts).
 // The `snap` program: global options, the commands, and turning any failure into CLI.md's exit code,
 // a one-line message on stderr and, with --json, an error document on stdout.
 

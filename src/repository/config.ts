@@ -1,5 +1,4 @@
-// repository/ owns an opened repository: its config, keys, locks, snapshots, the audit log, and
-// blobs in and out. This file: the `config` object (format v1), pure encode/decode.
+// The `config` object (format v1), pure encode/decode.
 
 import { randomBytes } from 'node:crypto';
 import { IntegrityError, UnsupportedFormatError } from '../errors.js';

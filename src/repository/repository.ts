@@ -1,3 +1,5 @@
+// repository/ owns an opened repository: its config, keys, locks, snapshots, the audit log, and
+// blobs in and out.
 // An opened repository: the backend, its config and keys, the index cache, and reading and writing
 // the objects every command needs. Commands (archiver/, restorer/, maintenance/) build on this.
 

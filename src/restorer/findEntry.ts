@@ -1,5 +1,4 @@
-// restorer/ owns reading snapshots back out: restore, dump, and the tree navigation they share.
-// This file: find the entry at a path inside a snapshot (the root is a synthetic directory).
+// Find the entry at a path inside a snapshot (the root is a synthetic directory).
 
 import { NotFoundError } from '../errors.js';
 import type { BlobId } from '../ids.js';

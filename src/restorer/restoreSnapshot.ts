@@ -1,3 +1,4 @@
+// restorer/ owns reading snapshots back out: restore, dump, verify, and the tree navigation they share.
 // `snap restore`: rebuild a tree from a snapshot. Regular files first (each under a temporary name,
 // renamed into place complete: tempName.ts), then per directory its links and special files and its
 // own metadata (secondPass.ts), so a directory's mode and mtime come after everything inside it and
