@@ -1,4 +1,4 @@
-// index/ owns the index files and the LMDB cache of them. The cache lives in the cache directory
+// blobindex/ owns the index files and the LMDB cache of them. The cache lives in the cache directory
 // (never in the repository), holds only entries of durable index files, and records which index
 // files it has applied in the same transaction as their entries. Opening applies new files and
 // drops vanished ones, so it costs what changed, not the size of the repository.
