@@ -1,3 +1,4 @@
+// scratch/ owns throw-away LMDB stores for one command (prune, check, repair, stats).
 // A throw-away LMDB environment in a repository's cache folder, for sets and maps that can outgrow
 // memory on a large repository (every referenced blob id, every index entry). It lives for one
 // command: made empty, written without fsync (nothing in it has to survive a crash), removed at the
