@@ -19,7 +19,7 @@ import { SmallFileBatches } from './smallFiles.js';
 import { dirStateOf, needsChmod, needsChown, type DirState } from './dirState.js';
 import { writeFileContent } from './writeFile.js';
 import { verifyRestored } from './verifyRestored.js';
-import { Limiter } from '../repository/limiter.js';
+import { Limiter } from '../pool.js';
 import { makeSelection, type Selection } from './selection.js';
 import { isSpecialFile, sanitizeEntry, type UntrustedOptions } from './untrusted.js';
 import { finishDir, type Deferred } from './secondPass.js';

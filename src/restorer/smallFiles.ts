@@ -7,7 +7,7 @@ import { IntegrityError, InterruptedError, NotFoundError, StorageError } from '.
 import { ID_BYTES, type BlobId } from '../ids.js';
 import { packObjectName } from '../pack/packFormat.js';
 import { packCipherFor, packInStorage } from '../pack/packReader.js';
-import { Limiter } from '../repository/limiter.js';
+import { Limiter } from '../pool.js';
 import type { Repository } from '../repository/repository.js';
 import type { TreeEntry } from '../tree/index.js';
 import { planReads, type LocatedChunk, type ReadRange } from './planReads.js';
