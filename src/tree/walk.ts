@@ -60,19 +60,20 @@ export interface WalkedEntry {
 
 /**
  * Every entry below the tree `tree` (at `path`) as a stream, depth first in name order, each before
- * what it holds; `recursive: false` gives one level. For walks that print or compare as they go.
+ * what it holds; `recursive: false` gives one level, `descend` (asked after the directory's own
+ * entry was handled) prunes the subtrees it refuses. For walks that print or compare as they go.
  */
 export async function* walkEntries(
   load: TreeLoader,
   tree: BlobId,
   path: Buffer,
-  opts: { budget?: EntryBudget; signal?: AbortSignal; recursive?: boolean } = {},
+  opts: { budget?: EntryBudget; signal?: AbortSignal; recursive?: boolean; descend?: (e: TreeEntry, path: Buffer) => boolean } = {},
 ): AsyncGenerator<WalkedEntry> {
   if (opts.signal?.aborted) throw new InterruptedError();
   for await (const e of treeEntries(load, tree, opts.budget)) {
     const p = joinPath(path, e.name);
     yield { e, path: p };
-    if (opts.recursive !== false && e.type === EntryType.Dir && e.subtree) yield* walkEntries(load, e.subtree, p, opts);
+    if (opts.recursive !== false && e.type === EntryType.Dir && e.subtree && (opts.descend?.(e, p) ?? true)) yield* walkEntries(load, e.subtree, p, opts);
   }
 }
 
