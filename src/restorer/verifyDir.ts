@@ -12,7 +12,7 @@ import type { Snapshot } from '../repository/snapshotRecord.js';
 import { EntryType, type TreeEntry } from '../tree/index.js';
 import { ROOT_PATH, walkEntries } from '../tree/walk.js';
 import { findEntry } from './findEntry.js';
-import { WalkBudget } from './walkBudget.js';
+import { WalkBudget } from '../tree/walkBudget.js';
 import { verifyFile } from './verifyRestored.js';
 import { compareMetadata } from './verify/compareMetadata.js';
 import type { VerifyDifference, VerifyResult } from './verify/types.js';

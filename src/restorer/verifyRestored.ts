@@ -6,7 +6,7 @@ import { EntryType, type TreeEntry } from '../tree/index.js';
 import { ROOT_PATH, walkEntries } from '../tree/walk.js';
 import { fileChunkIds } from './findEntry.js';
 import type { Selection } from './selection.js';
-import type { WalkBudget } from './walkBudget.js';
+import type { WalkBudget } from '../tree/walkBudget.js';
 
 const SLASH = Buffer.from('/');
 

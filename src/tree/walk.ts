@@ -4,7 +4,7 @@
 //    folded into a result (a size, "clean", a damage record, a rebuilt tree id) that its parent gets
 //    from `descend()`; `known` prunes subtrees whose result is known (seen before), `shared` lets
 //    concurrent branches wait on one walk of a shared subtree, `budget` stops a walk that goes past
-//    what the snapshot records (restorer/walkBudget.ts: trees are a DAG, and repeated subtrees can
+//    what the snapshot records (tree/walkBudget.ts: trees are a DAG, and repeated subtrees can
 //    give 2^depth paths), `failed` turns a tree that will not load into a result.
 //    Users: stats, check, repair, copy.
 //  - walkEntries: the same order as a stream of (entry, path), for walks that print or compare as
@@ -33,7 +33,7 @@ import { joinPath } from './fsPaths.js';
 /** Loads a tree blob (a directory node, a part of a big directory), verified against its id. */
 export type TreeLoader = (id: BlobId) => Promise<Buffer>;
 
-/** Counts each entry a walk sees and throws past a bound (restorer/walkBudget.ts WalkBudget). */
+/** Counts each entry a walk sees and throws past a bound (tree/walkBudget.ts WalkBudget). */
 export interface EntryBudget {
   take(e: TreeEntry): void;
 }
