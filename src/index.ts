@@ -17,7 +17,7 @@ export { createSnapshot, type CreateOptions, type CreateSummary } from './archiv
 export { restoreSnapshot, type RestoreOptions, type RestoreSummary, type OverwriteMode, type FailedFile } from './restorer/restoreSnapshot.js';
 export { findEntry, treeEntries, fileChunkIds } from './restorer/findEntry.js';
 export { fileChunks } from './restorer/writeFile.js';
-export { WalkBudget, WalkBudgetError } from './restorer/walkBudget.js';
+export { WalkBudget, WalkBudgetError } from './tree/walkBudget.js';
 export { walkEntries, foldTree, visitTrees, type WalkedEntry, type TreeFold, type TreeVisit, type TreeLoader } from './tree/walk.js';
 export { EntryType, type TreeEntry } from './tree/index.js';
 export { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker/index.js';

@@ -8,7 +8,7 @@ import { workerScript } from '../workerScript.js';
 import { ID_BYTES, type BlobId } from '../ids.js';
 import type { Repository } from '../repository/repository.js';
 import type { WorkerJob, WorkerMessage } from './chunkWorkerProtocol.js';
-import { Limiter } from '../repository/limiter.js';
+import { Limiter } from '../pool.js';
 
 /** Batches a worker may have in flight for one file (each ~2 MiB). */
 const CREDITS_PER_JOB = 2;

@@ -8,6 +8,7 @@ import { IntegrityError, InterruptedError, NotFoundError, SnapError, Unsupported
 import { buildTree, entryFromStat, readXattrs, EntryType, type TreeEntry } from '../tree/index.js';
 import type { ArchiveContext } from './context.js';
 import { contentIndexed, saveFile } from './saveFile.js';
+import { mapPool } from '../pool.js';
 
 /** Files of one directory read at once: overlaps open/read latency of small files. */
 const FILE_CONCURRENCY = 8;
@@ -133,7 +134,7 @@ export async function saveDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree:
     (slots[i]!.type === EntryType.File ? files : others).push(i);
   }
   // This directory's files are read while its subdirectories are walked: both are latency-bound.
-  const filesDone = runPool(files, FILE_CONCURRENCY, async (i) => {
+  const filesDone = mapPool(files, FILE_CONCURRENCY, async (i) => {
     slots[i] = await completeFile(ctx, paths[i]!, slots[i]!, parent?.get(key(names[i]!)));
   });
   try {
@@ -255,12 +256,4 @@ function lstatAllSync(paths: Buffer[]): Array<BigIntStats | { error: unknown }> 
       return { error };
     }
   });
-}
-
-async function runPool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }

@@ -6,7 +6,7 @@ import type { Repository } from '../repository/repository.js';
 import type { Snapshot } from '../repository/snapshotRecord.js';
 import { EntryType, type TreeEntry } from '../tree/index.js';
 import { treeEntries as entriesOfTree } from '../tree/walk.js';
-import type { WalkBudget } from './walkBudget.js';
+import type { WalkBudget } from '../tree/walkBudget.js';
 
 export function rootEntry(snapshot: Snapshot): TreeEntry {
   const t = BigInt(Date.parse(snapshot.time)) * 1_000_000n;
@@ -27,7 +27,7 @@ export function rootEntry(snapshot: Snapshot): TreeEntry {
 }
 
 /** The entries of a tree blob (its parts loaded as needed). With `budget`, each entry is counted
- * against what the snapshot records (walkBudget.ts): pass one budget for the whole walk. */
+ * against what the snapshot records (tree/walkBudget.ts): pass one budget for the whole walk. */
 export async function* treeEntries(repo: Repository, tree: BlobId, budget?: WalkBudget): AsyncGenerator<TreeEntry> {
   yield* entriesOfTree(repo.loadTreeBlob, tree, budget);
 }

@@ -20,11 +20,11 @@ import { SmallFileBatches } from './smallFiles.js';
 import { dirStateOf, needsChmod, needsChown, type DirState } from './dirState.js';
 import { writeFileContent } from './writeFile.js';
 import { verifyRestored } from './verifyRestored.js';
-import { Limiter } from '../repository/limiter.js';
+import { Limiter } from '../pool.js';
 import { makeSelection, type Selection } from './selection.js';
 import { isSpecialFile, sanitizeEntry, type UntrustedOptions } from './untrusted.js';
 import { finishDir, type Deferred } from './secondPass.js';
-import { WalkBudget, WalkBudgetError } from './walkBudget.js';
+import { WalkBudget, WalkBudgetError } from '../tree/walkBudget.js';
 import { deleteExtra, shouldOverwrite } from './existingTarget.js';
 
 /** Files of one directory restored at once. */

@@ -7,7 +7,7 @@ import { IntegrityError, InterruptedError, NotFoundError, StorageError } from '.
 import { ID_BYTES, type BlobId } from '../ids.js';
 import { packObjectName } from '../pack/packFormat.js';
 import { packCipherFor, packInStorage } from '../pack/packReader.js';
-import { Limiter } from '../repository/limiter.js';
+import { Limiter, mapPool } from '../pool.js';
 import type { Repository } from '../repository/repository.js';
 import type { TreeEntry } from '../tree/index.js';
 import { planReads, type LocatedChunk, type ReadRange } from './planReads.js';
@@ -248,23 +248,16 @@ export class SmallFileBatches {
 
 /** Each range's bytes; a range already failed, or failing now (`onError`), gets empty bytes. */
 async function readRanges(repo: Repository, ranges: ReadRange[], failed: (r: number) => boolean, onError: (r: number, e: unknown) => void): Promise<Buffer[]> {
-  const out: Buffer[] = new Array(ranges.length);
-  let next = 0;
-  const reader = async () => {
-    while (next < ranges.length) {
-      const i = next++;
-      const r = ranges[i]!;
-      out[i] = Buffer.alloc(0);
-      if (failed(i)) continue;
-      try {
-        out[i] = await repo.backend.getRange(packObjectName(r.packId), r.offset, r.length);
-      } catch (e) {
-        onError(i, e);
-      }
+  // A failed range reads as empty; the error goes to onError, so one bad pack does not stop the others.
+  return mapPool(ranges, RANGE_READS_IN_FLIGHT, async (r, i) => {
+    if (failed(i)) return Buffer.alloc(0);
+    try {
+      return await repo.backend.getRange(packObjectName(r.packId), r.offset, r.length);
+    } catch (e) {
+      onError(i, e);
+      return Buffer.alloc(0);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(RANGE_READS_IN_FLIGHT, ranges.length) }, reader));
-  return out;
+  });
 }
 
 /** The bytes as an ArrayBuffer the batch may take (transfer): a view of a shared pool is copied out. */

@@ -10,8 +10,9 @@ import { InterruptedError, NotFoundError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { Snapshot } from '../repository/snapshotRecord.js';
 import { EntryType, type TreeEntry } from '../tree/index.js';
-import { findEntry, treeEntries } from './findEntry.js';
-import { WalkBudget } from './walkBudget.js';
+import { ROOT_PATH, walkEntries } from '../tree/walk.js';
+import { findEntry } from './findEntry.js';
+import { WalkBudget } from '../tree/walkBudget.js';
 import { verifyFile } from './verifyRestored.js';
 import { compareMetadata } from './verify/compareMetadata.js';
 import type { VerifyDifference, VerifyResult } from './verify/types.js';
@@ -53,7 +54,7 @@ export async function verifyDir(repo: Repository, snapshot: Snapshot, subpath: s
       : st.isCharacterDevice() ? EntryType.CharDevice : st.isBlockDevice() ? EntryType.BlockDevice : EntryType.Socket;
 
   /** One snapshot entry against what is at `p` on disk. */
-  const compare = async (e: TreeEntry, p: Buffer, rel: string): Promise<void> => {
+  const compare = async (e: TreeEntry, p: Buffer, rel: string, path: Buffer): Promise<void> => {
     if (opts.signal?.aborted) throw new InterruptedError();
     checked++;
     const st = await fs.lstat(p, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
@@ -93,33 +94,49 @@ export async function verifyDir(repo: Repository, snapshot: Snapshot, subpath: s
         break;
       case EntryType.Dir:
         differences.push(...compareMetadata(e, st, rel, owner));
-        return compareChildren(e, p, rel);
+        return open(p, path);
     }
     differences.push(...compareMetadata(e, st, rel, owner));
   };
 
-  /** The entries of a directory against the names in it on disk (both in raw byte order). */
-  const compareChildren = async (d: TreeEntry, p: Buffer, rel: string): Promise<void> => {
+  // The directories being compared, innermost last, each with its names on disk (raw byte order, like
+  // the snapshot's entries) and how far the walk has come through them.
+  const openDirs: Array<{ path: Buffer; rel: string; onDisk: Buffer[]; i: number }> = [];
+  const open = async (p: Buffer, path: Buffer): Promise<void> => {
     const onDisk = (await fs.readdir(p, { encoding: 'buffer' })).sort(Buffer.compare);
-    let i = 0;
-    const extra = (name: Buffer) => differences.push({ path: `${rel}/${name.toString()}`, kind: 'extra', detail: 'not in the snapshot' });
+    openDirs.push({ path, rel: path.toString(), onDisk, i: 0 });
+  };
+  const extra = (rel: string, name: Buffer) => differences.push({ path: `${rel}/${name.toString()}`, kind: 'extra', detail: 'not in the snapshot' });
+  /** Names on disk after the last entry of each directory the walk has left: extra. */
+  const closeUntil = (parent: Buffer | undefined): void => {
+    for (let d = openDirs.at(-1); d && (parent === undefined || !d.path.equals(parent)); d = openDirs.at(-1)) {
+      while (d.i < d.onDisk.length) extra(d.rel, d.onDisk[d.i++]!);
+      openDirs.pop();
+    }
+  };
+  /** The entries of the directory `d` (at `p` on disk, `path` in the snapshot) and all below, against the disk. */
+  const compareChildren = async (d: TreeEntry, p: Buffer, path: Buffer): Promise<void> => {
+    await open(p, path);
     if (d.subtree) {
-      for await (const e of treeEntries(repo, d.subtree, budget)) {
-        while (i < onDisk.length && Buffer.compare(onDisk[i]!, e.name) < 0) extra(onDisk[i++]!);
-        if (i < onDisk.length && onDisk[i]!.equals(e.name)) i++;
-        await compare(e, Buffer.concat([p, SLASH, e.name]), `${rel}/${e.name.toString()}`);
+      const walk = walkEntries(repo.loadTreeBlob, d.subtree, path, { budget, descend: (_e, q) => openDirs.at(-1)?.path.equals(q) ?? false });
+      for await (const { e, path: q } of walk) {
+        closeUntil(q.subarray(0, q.length - e.name.length - 1));
+        const dir = openDirs.at(-1)!;
+        while (dir.i < dir.onDisk.length && Buffer.compare(dir.onDisk[dir.i]!, e.name) < 0) extra(dir.rel, dir.onDisk[dir.i++]!);
+        if (dir.i < dir.onDisk.length && dir.onDisk[dir.i]!.equals(e.name)) dir.i++;
+        await compare(e, Buffer.concat([diskRoot, q]), q.toString(), q);
       }
     }
-    while (i < onDisk.length) extra(onDisk[i++]!);
+    closeUntil(undefined);
   };
 
   if (root.type === EntryType.Dir) {
     if (!top.isDirectory()) throw new NotFoundError(`verify: ${dir} is not a directory`);
-    await compareChildren(root, diskRoot, '');
+    await compareChildren(root, diskRoot, ROOT_PATH);
   } else {
     // A single file: <dir>/<name>, where restore would have put it, or <dir> itself when that is no directory.
     const p = top.isDirectory() ? Buffer.concat([diskRoot, SLASH, root.name]) : diskRoot;
-    await compare(root, p, `/${root.name.toString()}`);
+    await compare(root, p, `/${root.name.toString()}`, ROOT_PATH);
   }
   return { ok: differences.length === 0, checked, differences };
 }

@@ -3,9 +3,10 @@
 import { promises as fs } from 'node:fs';
 import type { Repository } from '../repository/repository.js';
 import { EntryType, type TreeEntry } from '../tree/index.js';
-import { fileChunkIds, treeEntries } from './findEntry.js';
+import { ROOT_PATH, walkEntries } from '../tree/walk.js';
+import { fileChunkIds } from './findEntry.js';
 import type { Selection } from './selection.js';
-import type { WalkBudget } from './walkBudget.js';
+import type { WalkBudget } from '../tree/walkBudget.js';
 
 const SLASH = Buffer.from('/');
 
@@ -15,19 +16,24 @@ const SLASH = Buffer.from('/');
  */
 export async function verifyRestored(repo: Repository, root: TreeEntry, target: Buffer, selection: Selection, failed: ReadonlySet<string>, budget?: WalkBudget): Promise<string[]> {
   const errors: string[] = [];
-  const visit = async (e: TreeEntry, p: Buffer, rel: string): Promise<void> => {
-    if (rel !== '' && !selection.selected(rel, e.type === EntryType.Dir)) return;
-    if (failed.has(rel || '/')) return;
-    if (e.type === EntryType.Dir && e.subtree) {
-      for await (const c of treeEntries(repo, e.subtree, budget)) await visit(c, Buffer.concat([p, SLASH, c.name]), `${rel}/${c.name.toString()}`);
-      return;
-    }
-    if (e.type !== EntryType.File) return;
+  const check = async (e: TreeEntry, p: Buffer, rel: string): Promise<void> => {
     const why = await verifyFile(repo, e, p);
     if (why) errors.push(`${rel}: ${why}`);
   };
-  if (root.type === EntryType.Dir) await visit(root, target, '');
-  else await visit(root, Buffer.concat([target, SLASH, root.name]), `/${root.name.toString()}`);
+  if (root.type !== EntryType.Dir) {
+    const rel = `/${root.name.toString()}`;
+    if (root.type === EntryType.File && selection.selected(rel, false) && !failed.has(rel)) await check(root, Buffer.concat([target, SLASH, root.name]), rel);
+    return errors;
+  }
+  if (failed.has('/') || !root.subtree) return errors;
+  // What restore skipped (not selected, or failed as a whole directory) is neither checked nor walked.
+  const taken = (e: TreeEntry, path: Buffer): boolean => {
+    const rel = path.toString();
+    return selection.selected(rel, e.type === EntryType.Dir) && !failed.has(rel);
+  };
+  for await (const { e, path } of walkEntries(repo.loadTreeBlob, root.subtree, ROOT_PATH, { budget, descend: taken })) {
+    if (e.type === EntryType.File && taken(e, path)) await check(e, Buffer.concat([target, path]), path.toString());
+  }
   return errors;
 }
 

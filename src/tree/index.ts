@@ -2,9 +2,10 @@
 // canonical tagged encoding (entryCodec.ts, entryDecode.ts, entryFields.ts, leb128.ts); tree nodes and
 // the content-defined splitting of big directories and of big files' chunk lists (treeCodec.ts,
 // partCutter.ts, chunkList.ts); and the Linux filesystem side of entries: lstat → entry, xattrs, owner
-// names, special files, restoring metadata (fsMetadata.ts, xattrs.ts, userGroup.ts, fsPaths.ts).
-// Encoding and decoding are pure; only the last four touch the filesystem. docs/tree.md specifies the
-// bytes.
+// names, special files, restoring metadata (fsMetadata.ts, xattrs.ts, userGroup.ts, fsPaths.ts); the
+// one tree walker (walk.ts) and the bound a snapshot's record puts on a walk of it (walkBudget.ts).
+// Encoding and decoding are pure; only the four filesystem files touch the filesystem. docs/tree.md
+// specifies the bytes.
 
 export { EntryType, type Xattr, type TreeEntry, isValidName, compareBytes } from './entry.js';
 export { encodeEntry, decodeEntry, encodedName, Tag } from './entryCodec.js';

@@ -4,7 +4,7 @@
 //    folded into a result (a size, "clean", a damage record, a rebuilt tree id) that its parent gets
 //    from `descend()`; `known` prunes subtrees whose result is known (seen before), `shared` lets
 //    concurrent branches wait on one walk of a shared subtree, `budget` stops a walk that goes past
-//    what the snapshot records (restorer/walkBudget.ts: trees are a DAG, and repeated subtrees can
+//    what the snapshot records (tree/walkBudget.ts: trees are a DAG, and repeated subtrees can
 //    give 2^depth paths), `failed` turns a tree that will not load into a result.
 //    Users: stats, check, repair, copy.
 //  - walkEntries: the same order as a stream of (entry, path), for walks that print or compare as
@@ -33,7 +33,7 @@ import { joinPath } from './fsPaths.js';
 /** Loads a tree blob (a directory node, a part of a big directory), verified against its id. */
 export type TreeLoader = (id: BlobId) => Promise<Buffer>;
 
-/** Counts each entry a walk sees and throws past a bound (restorer/walkBudget.ts WalkBudget). */
+/** Counts each entry a walk sees and throws past a bound (tree/walkBudget.ts WalkBudget). */
 export interface EntryBudget {
   take(e: TreeEntry): void;
 }
@@ -60,19 +60,20 @@ export interface WalkedEntry {
 
 /**
  * Every entry below the tree `tree` (at `path`) as a stream, depth first in name order, each before
- * what it holds; `recursive: false` gives one level. For walks that print or compare as they go.
+ * what it holds; `recursive: false` gives one level, `descend` (asked after the directory's own
+ * entry was handled) prunes the subtrees it refuses. For walks that print or compare as they go.
  */
 export async function* walkEntries(
   load: TreeLoader,
   tree: BlobId,
   path: Buffer,
-  opts: { budget?: EntryBudget; signal?: AbortSignal; recursive?: boolean } = {},
+  opts: { budget?: EntryBudget; signal?: AbortSignal; recursive?: boolean; descend?: (e: TreeEntry, path: Buffer) => boolean } = {},
 ): AsyncGenerator<WalkedEntry> {
   if (opts.signal?.aborted) throw new InterruptedError();
   for await (const e of treeEntries(load, tree, opts.budget)) {
     const p = joinPath(path, e.name);
     yield { e, path: p };
-    if (opts.recursive !== false && e.type === EntryType.Dir && e.subtree) yield* walkEntries(load, e.subtree, p, opts);
+    if (opts.recursive !== false && e.type === EntryType.Dir && e.subtree && (opts.descend?.(e, p) ?? true)) yield* walkEntries(load, e.subtree, p, opts);
   }
 }
 

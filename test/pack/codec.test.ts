@@ -79,7 +79,7 @@ describe('decoding is bounded by the recorded raw length (issue 15, item 4)', ()
 
 describe('compression slots', () => {
   it('never run more zstd calls at once than the slots allow, and every blob still decodes', async () => {
-    const { Limiter } = await import('../../src/repository/limiter.js');
+    const { Limiter } = await import('../../src/pool.js');
     const limiter = new Limiter(2);
     let active = 0;
     let most = 0;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { EntryType, type TreeEntry } from '../../tree/index.js';
 import { findEntry } from '../../restorer/findEntry.js';
 import { walkEntries } from '../../tree/walk.js';
-import { WalkBudget } from '../../restorer/walkBudget.js';
+import { WalkBudget } from '../../tree/walkBudget.js';
 import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
 import type { Repository } from '../../repository/repository.js';
 import { displayName, isUtf8, localTime, startJsonStream } from '../output.js';

@@ -10,7 +10,7 @@ import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { EntryType, type TreeEntry } from '../../tree/index.js';
 import { joinPath, treeEntries, walkEntries } from '../../tree/walk.js';
-import { WalkBudget } from '../../restorer/walkBudget.js';
+import { WalkBudget } from '../../tree/walkBudget.js';
 import { contentEqual, metadataEqual, equalExceptMtime } from './compareEntries.js';
 
 export type DiffKind = 'added' | 'removed' | 'modified' | 'type_changed' | 'metadata_only';

@@ -1,4 +1,6 @@
-// The `verify --json` document (CLI.md).
+// restorer/verify/ owns what `snap verify` reports and compares per entry: the `verify --json`
+// document (this file, CLI.md) and the metadata comparison (compareMetadata.ts). The walk that drives
+// them is restorer/verifyDir.ts (restore --verify: restorer/verifyRestored.ts).
 
 export type VerifyKind = 'missing' | 'extra' | 'content' | 'size' | 'type' | 'mode' | 'mtime' | 'link' | 'owner';
 

@@ -6,8 +6,15 @@
 // `summary: null`) gives no bound.
 
 import { IntegrityError } from '../errors.js';
-import type { Snapshot } from '../repository/snapshotRecord.js';
-import { EntryType, type TreeEntry } from '../tree/index.js';
+import { EntryType, type TreeEntry } from './entry.js';
+
+/** What the bound is taken from: the fields of a snapshot record (repository/snapshotRecord.ts) it reads;
+ * structural, so tree/ does not depend on repository/. */
+export interface BudgetSource {
+  id: string;
+  paths: readonly string[];
+  summary: Record<string, unknown> | null;
+}
 
 /** Directories a walk may see beyond the summary's count: the ones above each backed-up path (made
  * by create around the paths) and the empty ones create stores for mount points it does not cross
@@ -35,7 +42,7 @@ export class WalkBudget {
   ) {}
 
   /** The bound for one walk of `snapshot` (each walk needs its own), or undefined when it records none. */
-  static of(snapshot: Snapshot): WalkBudget | undefined {
+  static of(snapshot: BudgetSource): WalkBudget | undefined {
     const s = snapshot.summary;
     if (!s || typeof s !== 'object') return undefined;
     const files = count(s.total_files) ?? sum([count(s.files_new), count(s.files_changed), count(s.files_unmodified)]);
