@@ -100,7 +100,10 @@ export class LocalBackend implements Backend {
 
   async removeLeftovers(opts: { olderThanMs?: number } = {}): Promise<{ files: number; bytes: number }> {
     const found = { files: 0, bytes: 0 };
-    const before = opts.olderThanMs === undefined ? Infinity : Date.now() - opts.olderThanMs;
+    // Ages are judged by the storage's clock (a probe's mtime), never this process's: a host whose
+    // clock runs an hour fast (or a libfaketime'd container) would otherwise take a running writer's
+    // staged pack for an old leftover and delete it under that writer.
+    const before = opts.olderThanMs === undefined ? Infinity : (await this.storageNow()) - opts.olderThanMs;
     const dirs = [...LEFTOVER_DIRS];
     const data = await fs.readdir(this.full('data'), { withFileTypes: true }).catch(() => []);
     for (const e of data) if (e.isDirectory()) dirs.push(`data/${e.name}`);
@@ -119,6 +122,19 @@ export class LocalBackend implements Backend {
       }
     }
     return found;
+  }
+
+  /** The storage's current time: the modification time of a probe file written now. */
+  private async storageNow(): Promise<number> {
+    const probe = this.full(`${TEMP_PREFIX}clock-${randomBytes(8).toString('hex')}`);
+    try {
+      await fs.writeFile(probe, '');
+      return (await fs.stat(probe)).mtimeMs;
+    } catch (e) {
+      throw wrap(e, probe);
+    } finally {
+      await fs.rm(probe, { force: true }).catch(() => undefined);
+    }
   }
 
   async get(name: string): Promise<Buffer> {
