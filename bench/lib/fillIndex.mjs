@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 const DIST = new URL('../../dist/', import.meta.url);
-const { encodeIndex } = await import(new URL('index/indexFormat.js', DIST).href);
+const { encodeIndex } = await import(new URL('blobindex/indexFormat.js', DIST).href);
 const { objectName } = await import(new URL('crypto/index.js', DIST).href);
 
 /**
