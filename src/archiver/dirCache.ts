@@ -97,7 +97,12 @@ export class DirCache {
   record(dirPath: Buffer, fingerprint: Buffer, tree: BlobId): void {
     if (!this.db) return;
     const key = this.key(dirPath);
-    const value = Buffer.concat([fingerprint, tree, this.epoch]);
+    // Its own allocation, not a slice of Node's shared pool: a pending record would keep a whole
+    // 8 KiB pool chunk alive until the batch is written.
+    const value = Buffer.allocUnsafeSlow(RECORD_BYTES);
+    fingerprint.copy(value, 0);
+    tree.copy(value, ID_BYTES);
+    this.epoch.copy(value, 2 * ID_BYTES);
     const v = this.db.getBinaryFast(key);
     if (v && v.equals(value)) return;
     // Written in batches: one LMDB write per directory costs more than the directory's walk.

@@ -1,5 +1,7 @@
 // Blob codecs: each pack header entry names the codec of its blob, so others can be added without a
-// new format. zstd goes through @mongodb-js/zstd's bindings: its public wrapper ignores the level.
+// new format. zstd runs two ways, with the same frames either way: small blobs synchronously on a
+// reused context (zstd-napi), large ones on the libuv pool (@mongodb-js/zstd's bindings; its public
+// wrapper ignores the level).
 
 import { createRequire } from 'node:module';
 import { IntegrityError, InvalidArgumentError } from '../errors.js';
@@ -33,12 +35,50 @@ interface ZstdBindings {
   decompress(data: Buffer): Promise<Buffer>;
 }
 
+interface ZstdNapi {
+  Compressor: new () => { compress(data: Uint8Array): Buffer; setParameters(p: { compressionLevel: number }): void };
+  Decompressor: new () => { decompress(data: Uint8Array): Buffer };
+}
+
 const require = createRequire(import.meta.url);
 let zstd: ZstdBindings | undefined;
 function bindings(): ZstdBindings {
   // Loaded on first use: commands that never touch blob content skip the native module.
   zstd ??= require('@mongodb-js/zstd/bindings.js') as ZstdBindings;
   return zstd;
+}
+
+/**
+ * Blobs up to this size are compressed and decompressed synchronously on the calling thread, on one
+ * context per level kept for the process. The pool binding costs ~15 µs of the caller's time and
+ * ~65 µs of a pool thread's per call whatever the size (it makes a fresh context and clears level-3
+ * tables sized for unknown input each time); a reused context that is told the size costs ~14 µs in
+ * all for a 2 KiB blob. Above this size the data itself dominates, and it is better off the main
+ * thread (docs/benchmarks.md, "zstd per small blob").
+ */
+export const SYNC_ZSTD_MAX_BYTES = 16 * 1024;
+
+let napi: ZstdNapi | undefined;
+const compressors = new Map<number, InstanceType<ZstdNapi['Compressor']>>();
+let decompressor: InstanceType<ZstdNapi['Decompressor']> | undefined;
+function zstdNapi(): ZstdNapi {
+  napi ??= require('zstd-napi') as ZstdNapi;
+  return napi;
+}
+
+function compressSync(data: Buffer, level: number): Buffer {
+  let c = compressors.get(level);
+  if (!c) {
+    c = new (zstdNapi().Compressor)();
+    c.setParameters({ compressionLevel: level });
+    compressors.set(level, c);
+  }
+  return c.compress(data);
+}
+
+function decompressSync(frame: Buffer): Buffer {
+  decompressor ??= new (zstdNapi().Decompressor)();
+  return decompressor.decompress(frame);
 }
 
 export function parseCompression(s: string): CompressionConfig {
@@ -72,6 +112,7 @@ export async function encodeBlob(plain: Buffer, cfg: CompressionConfig, slots?: 
 }
 
 async function zstdCompress(data: Buffer, level: number, slots: CompressSlots | undefined): Promise<Buffer> {
+  if (data.length <= SYNC_ZSTD_MAX_BYTES) return compressSync(data, level);
   if (!slots) return bindings().compress(data, level);
   await slots.acquire();
   try {
@@ -126,9 +167,9 @@ const BOUNDED_HEADER_BYTES = 4 + 1 + 8;
  * A zstd frame whose header declares exactly `rawLength` bytes of content, so that decoding can
  * never produce (or allocate) more: the binding decodes a frame with a known content size into a
  * buffer of that size and fails with "destination buffer is too small" when the blocks say more,
- * while without one it grows its output until the frame ends (a 30 KB frame can say 1 GB). Our
- * writers' frames carry no content size (the binding compresses in streaming mode), so the header is
- * rewritten: magic, a descriptor with an 8-byte content size and Single_Segment set (window = the
+ * while without one it grows its output until the frame ends (a 30 KB frame can say 1 GB). Frames
+ * of the pool binding carry no content size (it compresses in streaming mode), those of the
+ * synchronous one do, and a stored frame is not trusted to say either, so the header is rewritten: magic, a descriptor with an 8-byte content size and Single_Segment set (window = the
  * content), the checksum flag kept; the blocks follow unchanged (the checksum covers content only).
  * A frame that declares another size, uses a dictionary or sets the reserved bit is refused.
  */
@@ -161,7 +202,8 @@ export function boundedZstdFrame(frame: Buffer, rawLength: number): Buffer {
 async function zstdDecode(frame: Buffer, rawLength: number): Promise<Buffer> {
   let out: Buffer;
   try {
-    out = await bindings().decompress(boundedZstdFrame(frame, rawLength));
+    const bounded = boundedZstdFrame(frame, rawLength);
+    out = rawLength <= SYNC_ZSTD_MAX_BYTES ? decompressSync(bounded) : await bindings().decompress(bounded);
   } catch (e) {
     if (e instanceof IntegrityError) throw e;
     throw new IntegrityError(`blob does not decompress to the expected ${rawLength} bytes (zstd: ${(e as Error).message})`);

@@ -103,3 +103,23 @@ describe('compression slots', () => {
     }
   });
 });
+
+describe('two zstd paths, one format', () => {
+  it('small blobs (synchronous, sized frames) and large ones (pool) decode exactly, and each path reads the other\'s frames', async () => {
+    const { createRequire } = await import('node:module');
+    const { SYNC_ZSTD_MAX_BYTES } = await import('../../src/pack/codec.js');
+    const pool = createRequire(import.meta.url)('@mongodb-js/zstd/bindings.js') as { compress(b: Buffer, l: number): Promise<Buffer>; decompress(b: Buffer): Promise<Buffer> };
+    for (const size of [100, 2048, SYNC_ZSTD_MAX_BYTES, SYNC_ZSTD_MAX_BYTES + 1, 200_000]) {
+      const t = Buffer.concat([text(size), Buffer.alloc(size)]).subarray(0, size);
+      const n = t.length;
+      const e = await encodeBlob(t, ZSTD);
+      expect(e.codec, `${n}`).toBe(Codec.Zstd);
+      expect((await decodeBlob(e.codec, e.bytes, n)).equals(t), `${n}`).toBe(true);
+      // What this build writes, the pool binding reads (what older builds wrote for every size) ...
+      expect((await pool.decompress(e.bytes)).equals(t), `pool reads ${n}`).toBe(true);
+      // ... and a frame of the pool binding (no content size in its header) decodes on either path.
+      const old = await pool.compress(t, 3);
+      expect((await decodeBlob(Codec.Zstd, old, n)).equals(t), `reads pool frame ${n}`).toBe(true);
+    }
+  });
+});
