@@ -4,6 +4,7 @@ import type { Repository } from '../repository/repository.js';
 import type { BlobSaver } from '../repository/blobSaver.js';
 import type { FileContent } from './saveFile.js';
 import type { ChunkWorkers } from './chunkWorkers.js';
+import type { SmallFileWorkers } from './smallFileWorkers.js';
 import type { UserGroupNames } from '../tree/index.js';
 import type { PathMatcher } from './excludes.js';
 import type { DirCache } from './dirCache.js';
@@ -39,6 +40,8 @@ export interface ArchiveContext {
   progress: (p: CreateProgress) => void;
   /** Chunking threads for big files (absent for --stdin). */
   workers?: ChunkWorkers;
+  /** Threads that read, hash and encode small files (absent for --stdin, or when set to 0). */
+  smallFiles?: SmallFileWorkers;
   /** Directory fingerprints from earlier runs (absent for --stdin and --dry-run). */
   dirCache?: DirCache;
   signal?: AbortSignal;

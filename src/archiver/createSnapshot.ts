@@ -20,6 +20,7 @@ import { compileExcludes } from './excludes.js';
 import { addNames, completeEntry, completeFile, fail, loadParentDir, saveTree, type ParentEntries } from './saveDir.js';
 import { chunkStream, hashed, saveChunks } from './saveFile.js';
 import { ChunkWorkers, defaultChunkWorkers } from './chunkWorkers.js';
+import { defaultSmallFileWorkers, SmallFileWorkers } from './smallFileWorkers.js';
 import { findParent } from './findParent.js';
 import { DirCache } from './dirCache.js';
 import { checkCommitPoint } from './commitPoint.js';
@@ -38,6 +39,8 @@ export interface CreateOptions {
   stdin?: { stream: AsyncIterable<Buffer>; filename: string };
   progress?: (p: CreateProgress) => void;
   signal?: AbortSignal;
+  /** Threads that read, hash and encode files below the chunker's minimum; default defaultSmallFileWorkers() (cores − 1, at least 1), 0 = none. */
+  smallFileWorkers?: number;
   /** Chunking worker threads for big files; default defaultChunkWorkers() (cores beyond two), 0 = none. */
   chunkWorkers?: number;
   /** HOOK (locks): throws when this process's lock is no longer held; asked at the commit point. */
@@ -94,6 +97,8 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
   let rootId: BlobId;
   const workers = opts.chunkWorkers ?? defaultChunkWorkers();
   ctx.workers = opts.stdin || workers <= 0 ? undefined : new ChunkWorkers(repo, workers);
+  const smallWorkers = opts.smallFileWorkers ?? defaultSmallFileWorkers();
+  ctx.smallFiles = opts.stdin || smallWorkers <= 0 ? undefined : new SmallFileWorkers(repo, smallWorkers);
   if (!opts.stdin && !opts.dryRun) ctx.dirCache = DirCache.open(repo.cacheDir, repo.idHasher, JSON.stringify({ excludes: opts.excludes ?? [], oneFileSystem: ctx.oneFileSystem }), indexEpoch);
   try {
     rootId = opts.stdin ? await saveStdinRoot(ctx, opts.stdin) : await saveRoot(ctx, paths, parentRoot);
@@ -103,6 +108,7 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
     throw e;
   } finally {
     await ctx.workers?.close();
+    await ctx.smallFiles?.close();
     await ctx.dirCache?.close();
   }
   await pausePoint('create-before-snapshot');

@@ -7,7 +7,8 @@ import { BlobType, type BlobId } from '../ids.js';
 import { IntegrityError, InterruptedError, NotFoundError, SnapError, UnsupportedFormatError } from '../errors.js';
 import { buildTree, entryFromStat, readXattrs, EntryType, type TreeEntry } from '../tree/index.js';
 import type { ArchiveContext } from './context.js';
-import { contentIndexed, saveFile } from './saveFile.js';
+import { contentIndexed, saveFile, type FileContent } from './saveFile.js';
+import type { PreparedFile } from './smallFileWorkers.js';
 import { mapPool } from '../pool.js';
 
 /** Files of one directory read at once: overlaps open/read latency of small files. */
@@ -133,9 +134,10 @@ export async function saveDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree:
     slots[i] = entryFromStat(names[i]!, st);
     (slots[i]!.type === EntryType.File ? files : others).push(i);
   }
+  const prepared = prepareSmallFiles(ctx, files, slots, paths, (i) => parent?.get(key(names[i]!)));
   // This directory's files are read while its subdirectories are walked: both are latency-bound.
   const filesDone = mapPool(files, FILE_CONCURRENCY, async (i) => {
-    slots[i] = await completeFile(ctx, paths[i]!, slots[i]!, parent?.get(key(names[i]!)));
+    slots[i] = await completeFile(ctx, paths[i]!, slots[i]!, parent?.get(key(names[i]!)), prepared(i));
   });
   try {
     // Subdirectories are walked one after another (bounded memory), but the next few are listed
@@ -191,13 +193,38 @@ export async function completeEntry(
   }
 }
 
+const unchangedFile = (entry: TreeEntry, prev: TreeEntry | undefined): prev is TreeEntry =>
+  !!prev && prev.type === EntryType.File && prev.size === entry.size && prev.mtimeNs === entry.mtimeNs && prev.ctimeNs === entry.ctimeNs && prev.inode === entry.inode;
+
+/**
+ * The directory's small files that will be read (not unchanged, not hard links), read ahead by the
+ * small-file workers in the order the files are saved: index → its read, hashed and encoded content.
+ */
+function prepareSmallFiles(
+  ctx: ArchiveContext, files: number[], slots: Array<TreeEntry | undefined>, paths: Buffer[], prevOf: (i: number) => TreeEntry | undefined,
+): (i: number) => Promise<PreparedFile> | undefined {
+  const w = ctx.smallFiles;
+  if (!w) return () => undefined;
+  const picked = files.filter((i) => {
+    const e = slots[i]!;
+    return e.size <= BigInt(w.maxBytes) && e.nlink <= 1n && !unchangedFile(e, prevOf(i));
+  });
+  const order = new Map(picked.map((i, k) => [i, k]));
+  const ready = w.prepare(picked.map((i) => paths[i]!));
+  return (i) => {
+    const k = order.get(i);
+    return k === undefined ? undefined : ready.take(k);
+  };
+}
+
 /** A regular file: unchanged (size, mtime, ctime, inode) → reuse the parent's content unread. */
-export async function completeFile(ctx: ArchiveContext, full: Buffer, entry: TreeEntry, prev: TreeEntry | undefined): Promise<TreeEntry | undefined> {
+export async function completeFile(
+  ctx: ArchiveContext, full: Buffer, entry: TreeEntry, prev: TreeEntry | undefined, prepared?: Promise<PreparedFile>,
+): Promise<TreeEntry | undefined> {
   if (ctx.signal?.aborted) throw new InterruptedError();
   addNames(ctx, entry);
   const c = ctx.counters;
-  const unchanged = prev && prev.type === EntryType.File && prev.size === entry.size && prev.mtimeNs === entry.mtimeNs && prev.ctimeNs === entry.ctimeNs && prev.inode === entry.inode;
-  if (prev && unchanged && (await contentIndexed(ctx.repo, ctx.saver, prev))) {
+  if (unchangedFile(entry, prev) && (await contentIndexed(ctx.repo, ctx.saver, prev))) {
     entry.chunks = prev.chunks;
     entry.chunkList = prev.chunkList;
     entry.xattrs = prev.xattrs; // an xattr change moves ctime, so the parent's are still right
@@ -214,10 +241,14 @@ export async function completeFile(ctx: ArchiveContext, full: Buffer, entry: Tre
       Object.assign(entry, linked);
     } else {
       const current = full.toString();
-      const { content, size } = await saveFile(ctx.repo, ctx.saver, full, entry.size, (n) => {
+      const onBytes = (n: number) => {
         c.bytesRead += n;
         ctx.progress({ files: c.filesNew + c.filesChanged + c.filesUnmodified, dirs: c.dirs, bytesRead: c.bytesRead, current });
-      }, ctx.signal, ctx.workers);
+      };
+      const ready = prepared ? await prepared : undefined;
+      const { content, size } = ready && !('tooBig' in ready)
+        ? await savePrepared(ctx, ready, onBytes)
+        : await saveFile(ctx.repo, ctx.saver, full, entry.size, onBytes, ctx.signal, ctx.workers);
       Object.assign(entry, content);
       // The file may have grown or shrunk since lstat: record what was read.
       entry.size = BigInt(size);
@@ -232,6 +263,14 @@ export async function completeFile(ctx: ArchiveContext, full: Buffer, entry: Tre
   else c.filesNew++;
   c.totalBytes += Number(entry.size);
   return entry;
+}
+
+/** A small file read, hashed and encoded by a worker: one chunk (none when empty), saved unless known. */
+async function savePrepared(ctx: ArchiveContext, f: Exclude<PreparedFile, { tooBig: true }>, onBytes: (n: number) => void): Promise<{ content: FileContent; size: number }> {
+  if (f.size === 0) return { content: { chunks: [] }, size: 0 };
+  await ctx.saver.saveEncoded(BlobType.Data, f.id, f.size, f.codec, f.bytes);
+  onBytes(f.size);
+  return { content: { chunks: [f.id] }, size: f.size };
 }
 
 export function addNames(ctx: ArchiveContext, entry: TreeEntry): void {

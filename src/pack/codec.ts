@@ -98,17 +98,32 @@ export function parseCompression(s: string): CompressionConfig {
  * than there are spare cores take CPU from the main thread, which is the backup's bottleneck.
  */
 export async function encodeBlob(plain: Buffer, cfg: CompressionConfig, slots?: CompressSlots): Promise<{ codec: Codec; bytes: Buffer }> {
-  if (cfg.codec === 'none' || plain.length === 0) return { codec: Codec.Raw, bytes: plain };
-  if (plain.length <= RANDOM_CHECK_MAX_BYTES && looksRandom(plain)) return { codec: Codec.Raw, bytes: plain };
+  const job = compressionJob(plain, cfg);
+  return job ? fromFrame(plain, job.order, await zstdCompress(job.input, cfg.level, slots)) : { codec: Codec.Raw, bytes: plain };
+}
+
+/** encodeBlob on the calling thread whatever the size (for worker threads, whose time is their own). */
+export function encodeBlobSync(plain: Buffer, cfg: CompressionConfig): { codec: Codec; bytes: Buffer } {
+  const job = compressionJob(plain, cfg);
+  return job ? fromFrame(plain, job.order, compressSync(job.input, cfg.level)) : { codec: Codec.Raw, bytes: plain };
+}
+
+/** What zstd gets for a blob (shuffled when it looks like 4-byte words), or undefined: store it raw. */
+function compressionJob(plain: Buffer, cfg: CompressionConfig): { input: Buffer; order?: number[] } | undefined {
+  if (cfg.codec === 'none' || plain.length === 0) return undefined;
+  if (plain.length <= RANDOM_CHECK_MAX_BYTES && looksRandom(plain)) return undefined;
   const order = wordLaneOrder(plain);
+  return order ? { input: shuffleWords(plain, order), order } : { input: plain };
+}
+
+/** The stored form: the frame when it is smaller than the blob, else the blob raw. */
+function fromFrame(plain: Buffer, order: number[] | undefined, frame: Buffer): { codec: Codec; bytes: Buffer } {
   if (order) {
-    const frame = await zstdCompress(shuffleWords(plain, order), cfg.level, slots);
     if (frame.length + 1 < plain.length) return { codec: Codec.ZstdShuffle4, bytes: Buffer.concat([Buffer.of(encodeLaneOrder(order)), frame]) };
-    return { codec: Codec.Raw, bytes: plain };
+  } else if (frame.length < plain.length) {
+    return { codec: Codec.Zstd, bytes: frame };
   }
-  const packed = await zstdCompress(plain, cfg.level, slots);
-  if (packed.length >= plain.length) return { codec: Codec.Raw, bytes: plain };
-  return { codec: Codec.Zstd, bytes: packed };
+  return { codec: Codec.Raw, bytes: plain };
 }
 
 async function zstdCompress(data: Buffer, level: number, slots: CompressSlots | undefined): Promise<Buffer> {

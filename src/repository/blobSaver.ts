@@ -5,7 +5,7 @@
 
 import { BlobType, type BlobId } from '../ids.js';
 import { TAG_BYTES } from '../crypto/index.js';
-import { encodeBlob } from '../pack/codec.js';
+import { encodeBlob, type Codec } from '../pack/codec.js';
 import { PackWriter } from '../pack/packWriter.js';
 import { packObjectName } from '../pack/packFormat.js';
 import { crashPoint } from './crashPoint.js';
@@ -155,21 +155,43 @@ export class BlobSaver {
     return true;
   }
 
+  /**
+   * Save a blob already encoded (codec chosen, compressed) by a worker thread, unless it is known.
+   * Like save(), resolves once the blob is queued, and waits while the pipeline is full.
+   */
+  async saveEncoded(type: BlobType, id: BlobId, rawLength: number, codec: Codec, bytes: Buffer): Promise<boolean> {
+    this.throwIfFailed();
+    const index = (this.openIndex ??= await this.repo.blobIndex());
+    if (this.hasSync(index, id)) return false;
+    this.pending.add(id.toString('base64'));
+    await this.compressions.acquire();
+    this.add(type, id, rawLength, codec, bytes)
+      .catch((e) => {
+        this.failure ??= e;
+      })
+      .finally(() => this.compressions.release());
+    return true;
+  }
+
   private async compressAndAdd(type: BlobType, id: BlobId, plain: Buffer): Promise<void> {
     const { codec, bytes } = await encodeBlob(plain, this.repo.config.compression, this.compressSlots);
+    await this.add(type, id, plain.length, codec, bytes);
+  }
+
+  private async add(type: BlobType, id: BlobId, rawLength: number, codec: Codec, bytes: Buffer): Promise<void> {
     const tag = this.repo.crypt.encrypted ? TAG_BYTES : 0;
     this.stats.blobsNew++;
     if (type === BlobType.Data) {
-      this.stats.bytesAdded += plain.length;
+      this.stats.bytesAdded += rawLength;
       this.stats.bytesStored += bytes.length + tag;
     } else {
-      this.stats.treeBytesAdded += plain.length;
+      this.stats.treeBytesAdded += rawLength;
       this.stats.treeBytesStored += bytes.length + tag;
     }
     if (this.dryRun || this.aborted) return;
     const slot = randomInt(this.writers[type].length);
     const w = this.writers[type][slot]!;
-    await w.add(id, type, codec, bytes, plain.length);
+    await w.add(id, type, codec, bytes, rawLength);
     if (w.size >= this.repo.config.pack_size) await this.finishPack(type, slot, w);
   }
 

@@ -65,7 +65,11 @@ export class ScratchTable {
     const p = this.pending.get(key.toString('latin1'));
     if (p) return p;
     const v = this.db.getBinaryFast(key);
-    return v ? Buffer.from(v) : undefined;
+    // lmdb's fast buffer is its shared read buffer with `length` set to the value's size: copied
+    // with Buffer.from it copies the whole shared buffer into one of `length` bytes and throws
+    // RangeError (every value past the first FLUSH_ENTRIES writes, i.e. check of any repository of
+    // more than 50 000 blobs). A view of exactly the value is copied instead.
+    return v ? Buffer.from(v.subarray(0, v.length)) : undefined;
   }
 
   has(key: Buffer): boolean {

@@ -40,12 +40,12 @@ export function registerCreate(program: Command, run: Run): void {
     .action(run(async (ctx: CliContext, paths: unknown, opts: unknown) => createCommand(ctx, paths as string[], opts as CreateCliOptions)));
 }
 
-/** SNAP_CHUNK_WORKERS: chunking threads for big files (tuning; default: cores beyond two). */
-function chunkWorkersFromEnv(): number | undefined {
-  const v = process.env.SNAP_CHUNK_WORKERS;
+/** SNAP_CHUNK_WORKERS / SNAP_SMALL_FILE_WORKERS: worker threads (tuning; unset: the library's default). */
+function workersFromEnv(name: 'SNAP_CHUNK_WORKERS' | 'SNAP_SMALL_FILE_WORKERS'): number | undefined {
+  const v = process.env[name];
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 64) throw new InvalidArgumentError(`SNAP_CHUNK_WORKERS: expected a whole number 0..64, got '${v}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new InvalidArgumentError(`${name}: expected a whole number 0..64, got '${v}'`);
   return n;
 }
 
@@ -72,7 +72,8 @@ async function createCommand(ctx: CliContext, paths: string[], o: CreateCliOptio
         signal: ctx.signal,
         // The commit point: no snapshot record is written once this lock is gone (issue 11).
         checkLock: () => lock.assertHeld(),
-        chunkWorkers: chunkWorkersFromEnv(),
+        chunkWorkers: workersFromEnv('SNAP_CHUNK_WORKERS'),
+        smallFileWorkers: workersFromEnv('SNAP_SMALL_FILE_WORKERS'),
       });
     } finally {
       view.stop();
