@@ -17,7 +17,7 @@
 //  - the sorted typed-array set (maintenance/prune/idSet.ts: IdSetBuilder → SortedIds, 32 bytes an id
 //    in the JS heap, no object per id) when the walk only needs "seen or not", the ids are many (every
 //    data chunk) and the finished set is then queried read-only (prune asks it for every indexed blob);
-//  - the scratch LMDB set (index/scratchDb.ts, stats/seenSet.ts: a throwaway environment in the cache
+//  - the scratch LMDB set (scratch/scratchDb.ts, stats/seenSet.ts: a throwaway environment in the cache
 //    directory, removed on close) when a value goes with each id (check's clean/problem status, stats'
 //    remembered subtree size), or the set is read and updated all along the walk, or memory must not
 //    grow with the repository at all (its pages are page cache, not heap).

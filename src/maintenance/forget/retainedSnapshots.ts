@@ -6,6 +6,7 @@
 // run after that date; naming it explicitly is refused in one line with the date (planForget).
 
 import type { Backend } from '../../backend/backend.js';
+import { mapPool } from '../../pool.js';
 import type { GroupPlan } from '../retention/index.js';
 
 /** A record the plan wanted to remove that retention holds. */
@@ -23,14 +24,10 @@ const RETENTION_CHECKS = 8;
 export async function retainedRecords(backend: Backend, ids: readonly string[], now: Date): Promise<Map<string, Date>> {
   const out = new Map<string, Date>();
   if (ids.length === 0 || !backend.retainedUntil || !(await backend.objectLockEnabled?.())) return out;
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < ids.length; i = next++) {
-      const until = await backend.retainedUntil!(`snapshots/${ids[i]!}`);
-      if (until && until > now) out.set(ids[i]!, until);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RETENTION_CHECKS, ids.length) }, worker));
+  await mapPool(ids, RETENTION_CHECKS, async (id) => {
+    const until = await backend.retainedUntil!(`snapshots/${id}`);
+    if (until && until > now) out.set(id, until);
+  });
   return out;
 }
 

@@ -4,6 +4,7 @@
 // store its used blobs a second time. Called by the planner's caller on the finished plan.
 
 import type { Backend } from '../../backend/backend.js';
+import { mapPool } from '../../pool.js';
 import { packObjectName } from '../../pack/packFormat.js';
 import type { PackDecision, PrunePlan } from './planPrune.js';
 
@@ -14,15 +15,10 @@ export async function holdRetainedPacks(plan: PrunePlan, backend: Backend, now =
   if (!backend.retainedUntil || !(await backend.objectLockEnabled?.())) return plan;
   const candidates = plan.packs.filter((d) => d.action !== 'keep' && d.state !== 'missing');
   const until = new Map<string, Date>();
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < candidates.length; i = next++) {
-      const d = candidates[i]!;
-      const u = await backend.retainedUntil!(packObjectName(d.id));
-      if (u && u > now) until.set(d.id, u);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RETENTION_CHECKS, candidates.length) }, worker));
+  await mapPool(candidates, RETENTION_CHECKS, async (d) => {
+    const u = await backend.retainedUntil!(packObjectName(d.id));
+    if (u && u > now) until.set(d.id, u);
+  });
   if (until.size === 0) return plan;
   let { deleteBytes, repackBytes, repackUsedBytes, unusedBytesAfter } = plan;
   const packs: PackDecision[] = plan.packs.map((d) => {
