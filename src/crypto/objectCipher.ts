@@ -5,7 +5,7 @@
 
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { IntegrityError, InvalidArgumentError } from '../errors.js';
-import { AEAD_KEY_BYTES, aeadOpen, aeadSeal, NONCE_BYTES, TAG_BYTES } from './aead.js';
+import { AEAD_KEY_BYTES, aeadOpen, aeadSeal, aeadSealParts, NONCE_BYTES, TAG_BYTES } from './aead.js';
 import { checkKey } from './keyMaterial.js';
 
 export { NONCE_BYTES, TAG_BYTES };
@@ -94,14 +94,19 @@ export class PackCipher {
    * nonce reuse impossible rather than merely avoided.
    */
   encryptAt(offset: number, plaintext: Buffer): Buffer {
+    return Buffer.concat(this.encryptPartsAt(offset, plaintext));
+  }
+
+  /** encryptAt's ciphertext and tag, not joined (the tag goes right after the ciphertext). */
+  encryptPartsAt(offset: number, plaintext: Buffer): [body: Buffer, tag: Buffer] {
     if (offset < this.nextFreeOffset) {
       throw new InvalidArgumentError(
         `pack offset ${offset} overlaps an earlier blob (next free offset ${this.nextFreeOffset}): that would reuse a nonce`,
       );
     }
-    const sealed = aeadSeal(this.key, this.nonceAt(offset), plaintext);
-    this.nextFreeOffset = offset + sealed.length;
-    return sealed;
+    const parts = aeadSealParts(this.key, this.nonceAt(offset), plaintext);
+    this.nextFreeOffset = offset + plaintext.length + TAG_BYTES;
+    return parts;
   }
 
   /** Decrypts the blob stored at `offset`; IntegrityError on a short input, alteration or wrong offset. */

@@ -78,32 +78,40 @@ export class PackWriter {
     return this.file;
   }
 
-  /** Encrypt the blob at its offset and write it there; resolves when the bytes are written. */
+  /**
+   * Encrypt the blob at its offset and write it there; resolves when the bytes are written, after
+   * which `bytes` is no longer read (the caller may reuse its memory).
+   */
   async add(id: BlobId, type: BlobType, codec: Codec, bytes: Buffer, rawLength: number): Promise<void> {
     const { fh } = await this.open();
     // From here to the write call nothing awaits: offsets, hashing and entries stay in file order.
     const offset = this.offset;
-    const stored = this.cipher ? this.cipher.encryptAt(offset, bytes) : bytes;
-    this.offset += stored.length;
+    // Ciphertext and tag stay two buffers (not joined): each is copied or written where it goes.
+    const parts = this.cipher ? this.cipher.encryptPartsAt(offset, bytes) : [bytes];
+    const storedLength = parts.length === 1 ? bytes.length : parts[0]!.length + parts[1]!.length;
+    this.offset += storedLength;
     this.payload += bytes.length;
-    this.entries.push({ id, type, codec, offset, storedLength: stored.length, rawLength });
-    if (stored.length >= DIRECT_WRITE_MIN_BYTES) {
+    this.entries.push({ id, type, codec, offset, storedLength, rawLength });
+    if (storedLength >= DIRECT_WRITE_MIN_BYTES) {
       // (the batch before it first: the pack's name hashes the bytes in file order)
       const before = this.flushBatch(fh);
-      this.hasher.update(stored);
-      const write = writeAt(fh, stored, offset);
+      for (const part of parts) this.hasher.update(part);
+      const write = writevAt(fh, parts, offset);
       this.writes.push(write);
-      await Promise.all([before, write]);
+      // Both settle before this returns (allSettled): a failed batch write must not return while
+      // this blob's write still reads `bytes`.
+      const [a, b] = await Promise.allSettled([before, write]);
+      if (a.status === 'rejected') throw a.reason;
+      if (b.status === 'rejected') throw b.reason;
       return;
     }
     // Small blobs are gathered and written together: one syscall per WRITE_BATCH_BYTES, not per blob.
     // The full batch's write is awaited only after this blob is in the next one: another add() may
     // run during the await, and bytes must land in the batch in the order their offsets were given.
-    const full = this.batchBytes + stored.length > WRITE_BATCH_BYTES ? this.flushBatch(fh) : undefined;
+    const full = this.batchBytes + storedLength > WRITE_BATCH_BYTES ? this.flushBatch(fh) : undefined;
     if (this.batchBytes === 0) this.batchOffset = offset;
     this.batch ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(WRITE_BATCH_BYTES);
-    stored.copy(this.batch, this.batchBytes);
-    this.batchBytes += stored.length;
+    for (const part of parts) this.batchBytes += part.copy(this.batch, this.batchBytes);
     if (full) await full;
   }
 
@@ -156,6 +164,14 @@ export class PackWriter {
     const { staged } = await this.file;
     await staged.discard();
   }
+}
+
+/** The buffers one after another from `position` (one writev call unless the kernel writes less). */
+async function writevAt(fh: fs.FileHandle, bufs: Buffer[], position: number): Promise<void> {
+  if (bufs.length === 1) return writeAt(fh, bufs[0]!, position);
+  const total = bufs.reduce((n, b) => n + b.length, 0);
+  const { bytesWritten } = await fh.writev(bufs, position);
+  if (bytesWritten < total) await writeAt(fh, Buffer.concat(bufs).subarray(bytesWritten), position + bytesWritten);
 }
 
 async function writeAt(fh: fs.FileHandle, buf: Buffer, position: number): Promise<void> {
