@@ -6,7 +6,7 @@
 // restored as hardlinks. Every chunk is verified against its id as it is read; a file whose content
 // is damaged or missing is recorded (failed_files) and the restore goes on with the others. The walk
 // runs here; small files are queued and written in batches by worker threads (smallFiles.ts), big and
-// hardlinked files are streamed here (writeFile.ts).
+// hardlinked files are written segment by segment by the same threads (writeFile.ts).
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -296,8 +296,10 @@ async function restoreContent(st: RestoreState, e: TreeEntry, target: Buffer, re
   try {
     await writeFileContent(
       st.repo,
+      st.batches,
       e,
       target,
+      rel,
       (n) => {
         // Per chunk: a large file must not hold off an interrupt until it is written whole.
         if (st.opts.signal?.aborted) throw new InterruptedError();

@@ -1,7 +1,9 @@
-// The body of a restore worker thread: takes a batch of small files with the pack ranges that hold
-// their blobs, opens each blob once (decrypt, decompress, check against its id) and writes each file
-// with synchronous calls on a descriptor (open, positioned writes, metadata, close). Two of these
-// beside the main thread's tree walk keep both cores busy on trees of many small files.
+// The body of a restore worker thread: takes a batch of small files (or one segment of a big file)
+// with the pack ranges that hold their blobs, opens each blob once (decrypt, decompress, check
+// against its id) and writes each file with synchronous calls on a descriptor (open, positioned
+// writes, metadata, close; a segment only gets its positioned writes, into the descriptor the main
+// thread holds open). Two of these beside the main thread's tree walk keep both cores busy, on
+// trees of many small files and on big files alike.
 
 import { ID_BYTES, type BlobId } from '../ids.js';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -13,7 +15,8 @@ import { openBlob } from '../pack/openBlob.js';
 import { applyFileMetadataFd } from '../tree/fdMetadata.js';
 import type { Xattr } from '../tree/index.js';
 import { CREATE_FLAGS, removeTemp, tempPathFor } from './tempName.js';
-import { FILE_CHMOD, FILE_CHOWN, type WorkerFailedFile, type RestoreBatchMessage, type RestoreWorkerData, type RestoreWorkerDone, type RestoreWorkerReply, type WorkerError } from './restoreWorkerProtocol.js';
+import { isAllZero } from './zeros.js';
+import { FILE_CHMOD, FILE_CHOWN, NO_FD, type WorkerFailedFile, type RestoreBatchMessage, type RestoreWorkerData, type RestoreWorkerDone, type RestoreWorkerReply, type WorkerError } from './restoreWorkerProtocol.js';
 
 const SALT_BYTES = PackCipher.SALT_BYTES;
 
@@ -104,6 +107,11 @@ function writeFiles(b: RestoreBatchMessage, blobs: Array<Buffer | BlobFailure>, 
       failed.push({ file: f, message: failure });
       continue;
     }
+    if (b.fd[f] !== NO_FD) {
+      writeSegment(b.fd[f]!, b.position[f]!, parts);
+      bytes += size;
+      continue;
+    }
     const mode = b.mode[f]!;
     const flags = b.flags[f]!;
     const tmp = tempPathFor(path);
@@ -138,6 +146,17 @@ function writeFiles(b: RestoreBatchMessage, blobs: Array<Buffer | BlobFailure>, 
   }
   current.file = undefined;
   return { files, bytes, failed };
+}
+
+/** A big file's segment at its position; all-zero blobs are left as holes (the main thread sets the size). */
+function writeSegment(fd: number, position: number, parts: Buffer[]): void {
+  let pos = position;
+  for (const part of parts) {
+    if (!isAllZero(part)) {
+      for (let done = 0; done < part.length; ) done += fs.writeSync(fd, part, done, part.length - done, pos + done);
+    }
+    pos += part.length;
+  }
 }
 
 function errorOf(e: unknown, file: number | undefined): WorkerError {

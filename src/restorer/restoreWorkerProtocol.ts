@@ -16,6 +16,8 @@ export interface RestoreWorkerData {
  * under a temporary name (O_EXCL|O_NOFOLLOW) and renamed over its path. */
 export const FILE_CHOWN = 1; // owner/group differ from what creating the file gives: fchown
 export const FILE_CHMOD = 2; // the mode differs from what open(…, mode) gives: fchmod
+/** `fd` of a file the worker creates itself. */
+export const NO_FD = -1;
 
 export interface RestoreBatchMessage {
   id: number;
@@ -42,6 +44,14 @@ export interface RestoreBatchMessage {
   gid: Uint32Array;
   mtimeNs: BigInt64Array;
   flags: Uint8Array;
+  /**
+   * Per file: a descriptor to write into (a segment of a big file the main thread has open), or
+   * NO_FD for a file the worker creates, writes whole and renames into place. A segment's bytes go
+   * at `position`; all-zero blobs are skipped (holes); no metadata, close or rename: the main thread
+   * does those once every segment is written.
+   */
+  fd: Int32Array;
+  position: Float64Array;
   /** Per file: blob indices in file order, end offsets into `refs`. */
   refs: Uint32Array;
   refEnds: Uint32Array;

@@ -11,7 +11,7 @@ import { Limiter, mapPool } from '../pool.js';
 import type { Repository } from '../repository/repository.js';
 import type { TreeEntry } from '../tree/index.js';
 import { planReads, type LocatedChunk, type ReadRange } from './planReads.js';
-import { FILE_CHMOD, FILE_CHOWN, type RestoreBatchMessage, type RestoreWorkerDone } from './restoreWorkerProtocol.js';
+import { FILE_CHMOD, FILE_CHOWN, NO_FD, type RestoreBatchMessage, type RestoreWorkerDone } from './restoreWorkerProtocol.js';
 import { RestoreWorkers, WorkerFailed } from './restoreWorkers.js';
 import { removeTempsIn } from './tempName.js';
 
@@ -36,6 +36,15 @@ export interface SmallFile {
   chmod: boolean;
 }
 
+/** A segment of a big file: its chunks, located, go at `position` of the open descriptor `fd`. */
+export interface FileSegment {
+  fd: number;
+  position: number;
+  chunks: LocatedChunk[];
+  /** Raw bytes of the chunks. */
+  bytes: number;
+}
+
 export class SmallFileBatches {
   private files: SmallFile[] = [];
   private bytes = 0;
@@ -51,6 +60,8 @@ export class SmallFileBatches {
   private workers: RestoreWorkers | undefined;
   private slots: Limiter | undefined;
   private failure: unknown;
+  /** Ids of segment batches: negative, apart from the small-file batches' ids. */
+  private lastSegmentId = 0;
 
   constructor(
     private readonly repo: Repository,
@@ -107,23 +118,19 @@ export class SmallFileBatches {
     const id = this.openId++;
     this.files = [];
     this.bytes = 0;
-    this.workers ??= new RestoreWorkers({
-      masterKey: this.repo.crypt.keys?.masterKey,
-      idKey: this.repo.crypt.keys?.idKey,
-    });
-    this.slots ??= new Limiter(this.workers.capacity);
-    await this.slots.acquire();
+    const workers = this.startWorkers();
+    await this.slots!.acquire();
     let batch: RestoreBatchMessage;
     try {
       this.check();
       ({ batch, files } = await this.prepare(id, files));
     } catch (e) {
-      this.slots.release();
+      this.slots!.release();
       this.failure ??= e;
       throw e;
     }
     this.unanswered.set(id, files);
-    const p = this.workers.run(batch).then(
+    const p = workers.run(batch).then(
       (r) => this.finished(id, r, files),
       (e) => void (this.failure ??= typedError(e, files)),
     );
@@ -133,6 +140,49 @@ export class SmallFileBatches {
       this.sent.delete(p);
       this.slots!.release();
     });
+  }
+
+  /**
+   * Sends one segment of a big file to a writer (waits for a slot: backpressure). Resolves to
+   * `written`, the promise of its write (wrapped: a promise would be flattened), which rejects with the typed error of a write that failed, or with an
+   * IntegrityError when a blob of it is damaged or its pack unreadable. Segments take no batch id:
+   * the order of deferred directory work follows the small files only (the caller waits for its
+   * segments before it goes on).
+   */
+  async sendSegment(seg: FileSegment, rel: string): Promise<{ written: Promise<void> }> {
+    this.check();
+    const workers = this.startWorkers();
+    await this.slots!.acquire();
+    let batch: RestoreBatchMessage;
+    try {
+      this.check();
+      batch = await this.layout(--this.lastSegmentId, [], [seg.chunks], [seg]);
+    } catch (e) {
+      this.slots!.release();
+      throw e;
+    }
+    const done = workers.run(batch).then(
+      (r) => {
+        if (r.failed.length) throw new IntegrityError(r.failed[0]!.message, { path: rel });
+      },
+      (e) => {
+        throw typedError(e, [], rel);
+      },
+    );
+    void done.then(
+      () => this.slots!.release(),
+      () => this.slots!.release(),
+    );
+    return { written: done };
+  }
+
+  private startWorkers(): RestoreWorkers {
+    this.workers ??= new RestoreWorkers({
+      masterKey: this.repo.crypt.keys?.masterKey,
+      idKey: this.repo.crypt.keys?.idKey,
+    });
+    this.slots ??= new Limiter(this.workers.capacity);
+    return this.workers;
   }
 
   private finished(id: number, r: RestoreWorkerDone, files: SmallFile[]): void {
@@ -175,6 +225,11 @@ export class SmallFileBatches {
       files.push(f);
       located.push(chunks);
     }
+    return { batch: await this.layout(id, files, located, []), files };
+  }
+
+  /** Reads the pack regions the files (or one segment) need and lays the batch out as columns. */
+  private async layout(id: number, files: SmallFile[], located: LocatedChunk[][], segments: FileSegment[]): Promise<RestoreBatchMessage> {
     const plan = planReads(located);
     const { backend, crypt } = this.repo;
     const saltBytes = crypt.packPrefixBytes;
@@ -195,6 +250,7 @@ export class SmallFileBatches {
     }
     const buffers = await readRanges(this.repo, plan.ranges, (r) => rangeErrors.some(([x]) => x === r), failRange);
     const nb = plan.blobs.length;
+    const nf = files.length + segments.length;
     const batch: RestoreBatchMessage = {
       id,
       ranges: buffers.map(ownArrayBuffer),
@@ -208,15 +264,17 @@ export class SmallFileBatches {
       blobPackOffset: new Float64Array(nb),
       blobIds: new Uint8Array(nb * ID_BYTES),
       paths: Buffer.concat(files.map((f) => f.target)),
-      pathEnds: new Uint32Array(files.length),
-      size: new Float64Array(files.length),
-      mode: new Uint32Array(files.length),
-      uid: new Uint32Array(files.length),
-      gid: new Uint32Array(files.length),
-      mtimeNs: new BigInt64Array(files.length),
-      flags: new Uint8Array(files.length),
+      pathEnds: new Uint32Array(nf),
+      size: new Float64Array(nf),
+      mode: new Uint32Array(nf),
+      uid: new Uint32Array(nf),
+      gid: new Uint32Array(nf),
+      mtimeNs: new BigInt64Array(nf),
+      flags: new Uint8Array(nf),
+      fd: new Int32Array(nf).fill(NO_FD),
+      position: new Float64Array(nf),
       refs: Uint32Array.from(plan.fileBlobs.flat()),
-      refEnds: new Uint32Array(files.length),
+      refEnds: new Uint32Array(nf),
       xattrs: [],
       rangeErrors,
     };
@@ -242,7 +300,16 @@ export class SmallFileBatches {
       batch.flags[i] = (f.chown ? FILE_CHOWN : 0) | (f.chmod ? FILE_CHMOD : 0);
       if (f.entry.xattrs?.length) batch.xattrs.push([i, f.entry.xattrs]);
     });
-    return { batch, files };
+    // (segments after the files; a segment has no path)
+    segments.forEach((seg, j) => {
+      const i = files.length + j;
+      batch.pathEnds[i] = pathEnd;
+      batch.refEnds[i] = refEnd += plan.fileBlobs[i]!.length;
+      batch.size[i] = seg.bytes;
+      batch.fd[i] = seg.fd;
+      batch.position[i] = seg.position;
+    });
+    return batch;
   }
 }
 
@@ -268,10 +335,10 @@ function ownArrayBuffer(b: Buffer): ArrayBuffer {
 }
 
 /** A worker's failure as the error class it stands for, naming the file. */
-function typedError(e: unknown, files: SmallFile[]): unknown {
+function typedError(e: unknown, files: SmallFile[], segmentOf?: string): unknown {
   if (!(e instanceof WorkerFailed)) return e;
   const { kind, message, file, code, where } = e.error;
-  const f = file === undefined ? undefined : files[file];
+  const f = segmentOf !== undefined ? { rel: segmentOf, target: Buffer.from(segmentOf) } : file === undefined ? undefined : files[file];
   switch (kind) {
     case 'integrity':
       return f ? new IntegrityError(`${f.rel}: ${message}`, { ...where, path: f.rel }) : new IntegrityError(message, where);
