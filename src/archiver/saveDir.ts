@@ -66,6 +66,8 @@ interface ListedDir {
   fingerprint?: Buffer;
   /** The parent snapshot's tree, unchanged by the fingerprint (dirCache.ts): nothing more to do. */
   reused?: BlobId;
+  /** The small files the workers read ahead (started at listing time), by index in `names`. */
+  prepared?: (i: number) => Promise<PreparedFile> | undefined;
 }
 
 /**
@@ -88,7 +90,12 @@ async function listDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree: BlobId
   if (fingerprint && prevSubtree && ctx.dirCache!.tree(dirPath, fingerprint)?.equals(prevSubtree)) {
     return { names, paths, stats, parent: undefined, reused: prevSubtree };
   }
-  return { names, paths, stats, parent: await loadParentDir(ctx, prevSubtree), fingerprint };
+  const parent = await loadParentDir(ctx, prevSubtree);
+  // The workers start on this directory's small files now, while the directories before it are
+  // still being saved: started only when its walk begins, each directory began with both threads
+  // waiting for its first list.
+  const prepared = prepareSmallFiles(ctx, names, paths, stats, (i) => parent?.get(key(names[i]!)));
+  return { names, paths, stats, parent, fingerprint, prepared };
 }
 
 const ownerNames = (ctx: ArchiveContext, st: BigIntStats): string => `${ctx.names.userName(Number(st.uid)) ?? ''}:${ctx.names.groupName(Number(st.gid)) ?? ''}`;
@@ -111,7 +118,7 @@ const subtreeOf = (prev: TreeEntry | undefined): BlobId | undefined => (prev?.ty
 /** Walk a directory on disk and return its tree id. */
 export async function saveDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree: BlobId | undefined, rootDev: bigint, listed?: Promise<ListedDir>): Promise<BlobId> {
   if (ctx.signal?.aborted) throw new InterruptedError();
-  const { names, paths, stats, parent, error, fingerprint, reused } = await (listed ?? listDir(ctx, dirPath, prevSubtree));
+  const { names, paths, stats, parent, error, fingerprint, reused, prepared: early } = await (listed ?? listDir(ctx, dirPath, prevSubtree));
   if (error) {
     fail(ctx, dirPath, error);
     return saveTree(ctx, []);
@@ -134,7 +141,7 @@ export async function saveDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree:
     slots[i] = entryFromStat(names[i]!, st);
     (slots[i]!.type === EntryType.File ? files : others).push(i);
   }
-  const prepared = prepareSmallFiles(ctx, files, slots, paths, (i) => parent?.get(key(names[i]!)));
+  const prepared = early ?? prepareSmallFiles(ctx, names, paths, stats, (i) => parent?.get(key(names[i]!))) ?? (() => undefined);
   // This directory's files are read while its subdirectories are walked: both are latency-bound.
   const filesDone = mapPool(files, FILE_CONCURRENCY, async (i) => {
     slots[i] = await completeFile(ctx, paths[i]!, slots[i]!, parent?.get(key(names[i]!)), prepared(i));
@@ -197,20 +204,28 @@ const unchangedFile = (entry: TreeEntry, prev: TreeEntry | undefined): prev is T
   !!prev && prev.type === EntryType.File && prev.size === entry.size && prev.mtimeNs === entry.mtimeNs && prev.ctimeNs === entry.ctimeNs && prev.inode === entry.inode;
 
 /**
- * The directory's small files that will be read (not unchanged, not hard links), read ahead by the
- * small-file workers in the order the files are saved: index → its read, hashed and encoded content.
+ * The directory's small files that will be read (regular, not excluded, not unchanged, not hard
+ * links), read ahead by the small-file workers in the order the files are saved: index → its read,
+ * hashed and encoded content. The first list is sent at once. Pure but for that: a stat error or
+ * an excluded file is left to saveDir, which records failures in its own turn.
  */
 function prepareSmallFiles(
-  ctx: ArchiveContext, files: number[], slots: Array<TreeEntry | undefined>, paths: Buffer[], prevOf: (i: number) => TreeEntry | undefined,
-): (i: number) => Promise<PreparedFile> | undefined {
+  ctx: ArchiveContext, names: Buffer[], paths: Buffer[], stats: Array<BigIntStats | { error: unknown }>, prevOf: (i: number) => TreeEntry | undefined,
+): ((i: number) => Promise<PreparedFile> | undefined) | undefined {
   const w = ctx.smallFiles;
-  if (!w) return () => undefined;
-  const picked = files.filter((i) => {
-    const e = slots[i]!;
-    return e.size <= BigInt(w.maxBytes) && e.nlink <= 1n && !unchangedFile(e, prevOf(i));
-  });
+  if (!w) return undefined;
+  const picked: number[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const st = stats[i]!;
+    if (!('ino' in st) || !st.isFile() || st.size > BigInt(w.maxBytes) || st.nlink > 1n) continue;
+    if (ctx.exclude(paths[i]!.toString(), false)) continue;
+    if (unchangedFile(entryFromStat(names[i]!, st), prevOf(i))) continue;
+    picked.push(i);
+  }
+  if (picked.length === 0) return undefined;
   const order = new Map(picked.map((i, k) => [i, k]));
   const ready = w.prepare(picked.map((i) => paths[i]!));
+  ready.start();
   return (i) => {
     const k = order.get(i);
     return k === undefined ? undefined : ready.take(k);

@@ -43,6 +43,8 @@ export type PreparedFile =
   | { tooBig: true };
 
 export interface PreparedFiles {
+  /** Sends the first list now (a directory listed ahead of its turn). */
+  start(): void;
   take(k: number): Promise<PreparedFile>;
 }
 
@@ -110,6 +112,7 @@ export class SmallFileWorkers {
       }
     };
     return {
+      start: () => ensure(FILES_PER_JOB),
       take: (k) => {
         ensure(k + 1 + AHEAD_FILES);
         return jobs[Math.floor(k / FILES_PER_JOB)]![k % FILES_PER_JOB]!;

@@ -58,3 +58,33 @@ describe.each([
     await cache.close();
   });
 });
+
+describe('applyFiles', () => {
+  it('records every entry of a many-pack file with its own pack, offset and lengths (buffers reused per entry)', async () => {
+    const dir = path.join(root, 'apply-many');
+    const cache = IndexCache.open(dir);
+    const packs: IndexPack[] = [];
+    for (let p = 0; p < 7; p++) {
+      const entries = Array.from({ length: 300 }, (_, i) => {
+        const id = Buffer.alloc(32);
+        id.writeUInt32BE(p * 1000 + i, 0);
+        id.writeUInt32BE(0x9e3779b9 * (i + 1) >>> 0, 28); // (not in key order within a pack)
+        return { id: id as BlobId, type: 1, codec: p % 2, offset: 16 + i * 977, storedLength: 900 + i, rawLength: 1000 + i + p };
+      });
+      packs.push({ packId: String(p).repeat(64), entries: entries as IndexPack['entries'] });
+    }
+    cache.applyFiles([{ name: 'many', packs }]);
+    for (const p of packs) {
+      for (const e of p.entries) {
+        const loc = cache.lookup(e.id)!;
+        expect(loc).toBeDefined();
+        expect([loc.packId, loc.offset, loc.storedLength, loc.rawLength, loc.codec]).toEqual([p.packId, e.offset, e.storedLength, e.rawLength, e.codec]);
+      }
+    }
+    // The by-sequence keys name every entry too: dropping the file removes each one.
+    const gone = await cache.sync([], async () => []);
+    expect(gone.dropped).toBe(1);
+    for (const p of packs) for (const e of p.entries) expect(cache.lookup(e.id)).toBeUndefined();
+    await cache.close();
+  });
+});
