@@ -118,7 +118,7 @@ const subtreeOf = (prev: TreeEntry | undefined): BlobId | undefined => (prev?.ty
 /** Walk a directory on disk and return its tree id. */
 export async function saveDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree: BlobId | undefined, rootDev: bigint, listed?: Promise<ListedDir>): Promise<BlobId> {
   if (ctx.signal?.aborted) throw new InterruptedError();
-  const { names, paths, stats, parent, error, fingerprint, reused, prepared: early } = await (listed ?? listDir(ctx, dirPath, prevSubtree));
+  const { names, paths, stats, parent, error, fingerprint, reused, prepared = () => undefined } = await (listed ?? listDir(ctx, dirPath, prevSubtree));
   if (error) {
     fail(ctx, dirPath, error);
     return saveTree(ctx, []);
@@ -141,7 +141,6 @@ export async function saveDir(ctx: ArchiveContext, dirPath: Buffer, prevSubtree:
     slots[i] = entryFromStat(names[i]!, st);
     (slots[i]!.type === EntryType.File ? files : others).push(i);
   }
-  const prepared = early ?? prepareSmallFiles(ctx, names, paths, stats, (i) => parent?.get(key(names[i]!))) ?? (() => undefined);
   // This directory's files are read while its subdirectories are walked: both are latency-bound.
   const filesDone = mapPool(files, FILE_CONCURRENCY, async (i) => {
     slots[i] = await completeFile(ctx, paths[i]!, slots[i]!, parent?.get(key(names[i]!)), prepared(i));

@@ -144,28 +144,24 @@ export class BlobSaver {
     // A view into a reader's reused buffer is copied before any await, and only once it is known
     // to be new (one lookup per chunk, not a has() and then this check); before the index is open
     // that is not known yet, so it is copied at once.
-    let copied = false;
     if (!this.openIndex && copyIfNew) {
       plain = this.copies.copy(plain);
       copyIfNew = false;
-      copied = true;
     }
     const index = (this.openIndex ??= await this.repo.blobIndex());
     // Check and claim with no await in between: concurrent files may carry the same chunk.
+    // (release() takes back only what copy() gave: a caller's own buffer is left alone)
     if (this.hasSync(index, id)) {
-      if (copied) this.copies.release(plain);
+      this.copies.release(plain);
       return false;
     }
     this.pending.add(id.toString('base64'));
-    if (copyIfNew) {
-      plain = this.copies.copy(plain);
-      copied = true;
-    }
+    if (copyIfNew) plain = this.copies.copy(plain);
     await this.compressions.acquire();
     this.compressAndAdd(type, id, plain)
       // The copy's slab is reused only after its blob is in a pack; after a failure it is dropped
       // (a write of the failed pack may still read it).
-      .then(() => copied && this.copies.release(plain))
+      .then(() => this.copies.release(plain))
       .catch((e) => {
         this.failure ??= e;
       })

@@ -187,7 +187,7 @@ export class Repository {
   /** Read a blob, decrypt, decompress, and check it against its id (invariant 8). */
   async loadBlob(id: BlobId): Promise<Buffer> {
     const loc = await this.lookup(id);
-    if (!loc) throw new IntegrityError(`blob ${id.toString('hex')} is not in the index (missing data)`, { blob: id.toString('hex') });
+    if (!loc) throw notIndexed(id);
     return this.loadBlobAt(id, loc);
   }
 
@@ -384,4 +384,9 @@ export class Repository {
     this.indexOpening = undefined;
     await this.backend.close();
   }
+}
+
+/** A blob a tree names that the index does not know: its content is missing (one message for every reader). */
+export function notIndexed(id: BlobId): IntegrityError {
+  return new IntegrityError(`blob ${id.toString('hex')} is not in the index (missing data)`, { blob: id.toString('hex') });
 }

@@ -15,7 +15,7 @@ import { openBlob } from '../pack/openBlob.js';
 import { applyFileMetadataFd } from '../tree/fdMetadata.js';
 import type { Xattr } from '../tree/index.js';
 import { CREATE_FLAGS, removeTemp, tempPathFor } from './tempName.js';
-import { isAllZero } from './zeros.js';
+import { isAllZero, writeAllSync } from './writeBytes.js';
 import { FILE_CHMOD, FILE_CHOWN, NO_FD, type WorkerFailedFile, type RestoreBatchMessage, type RestoreWorkerData, type RestoreWorkerDone, type RestoreWorkerReply, type WorkerError } from './restoreWorkerProtocol.js';
 
 const SALT_BYTES = PackCipher.SALT_BYTES;
@@ -120,7 +120,7 @@ function writeFiles(b: RestoreBatchMessage, blobs: Array<Buffer | BlobFailure>, 
       try {
         let pos = 0;
         for (const part of parts) {
-          for (let done = 0; done < part.length; ) done += fs.writeSync(fd, part, done, part.length - done, pos + done);
+          writeAllSync(fd, part, pos);
           pos += part.length;
         }
         const x = xattrs.get(f);
@@ -152,9 +152,7 @@ function writeFiles(b: RestoreBatchMessage, blobs: Array<Buffer | BlobFailure>, 
 function writeSegment(fd: number, position: number, parts: Buffer[]): void {
   let pos = position;
   for (const part of parts) {
-    if (!isAllZero(part)) {
-      for (let done = 0; done < part.length; ) done += fs.writeSync(fd, part, done, part.length - done, pos + done);
-    }
+    if (!isAllZero(part)) writeAllSync(fd, part, pos);
     pos += part.length;
   }
 }

@@ -8,7 +8,7 @@ import { ID_BYTES, type BlobId } from '../ids.js';
 import { packObjectName } from '../pack/packFormat.js';
 import { packCipherFor, packInStorage } from '../pack/packReader.js';
 import { Limiter, mapPool } from '../pool.js';
-import type { Repository } from '../repository/repository.js';
+import { notIndexed, type Repository } from '../repository/repository.js';
 import type { TreeEntry } from '../tree/index.js';
 import { planReads, type LocatedChunk, type ReadRange } from './planReads.js';
 import { FILE_CHMOD, FILE_CHOWN, NO_FD, type RestoreBatchMessage, type RestoreWorkerDone } from './restoreWorkerProtocol.js';
@@ -156,7 +156,7 @@ export class SmallFileBatches {
     let batch: RestoreBatchMessage;
     try {
       this.check();
-      batch = await this.layout(--this.lastSegmentId, [], [seg.chunks], [seg]);
+      batch = await this.layout(--this.lastSegmentId, [], [], [seg]);
     } catch (e) {
       this.slots!.release();
       throw e;
@@ -219,7 +219,7 @@ export class SmallFileBatches {
         chunks.push({ id: blob, loc });
       }
       if (chunks.length < f.chunks.length) {
-        this.onFailed(f.rel, `blob ${f.chunks[chunks.length]!.toString('hex')} is not in the index (missing data)`);
+        this.onFailed(f.rel, notIndexed(f.chunks[chunks.length]!).message);
         continue;
       }
       files.push(f);
@@ -228,9 +228,12 @@ export class SmallFileBatches {
     return { batch: await this.layout(id, files, located, []), files };
   }
 
-  /** Reads the pack regions the files (or one segment) need and lays the batch out as columns. */
+  /**
+   * Reads the pack regions the files (their chunks located, in `located`) and segments need, and
+   * lays the batch out as columns, segments after the files.
+   */
   private async layout(id: number, files: SmallFile[], located: LocatedChunk[][], segments: FileSegment[]): Promise<RestoreBatchMessage> {
-    const plan = planReads(located);
+    const plan = planReads([...located, ...segments.map((s) => s.chunks)]);
     const { backend, crypt } = this.repo;
     const saltBytes = crypt.packPrefixBytes;
     const rangeSalts = new Uint8Array(plan.ranges.length * saltBytes);

@@ -7,12 +7,13 @@
 import fs, { promises as fsp } from 'node:fs';
 import type { BlobId } from '../ids.js';
 import { IntegrityError } from '../errors.js';
-import type { Repository } from '../repository/repository.js';
+import { notIndexed, type Repository } from '../repository/repository.js';
 import type { TreeEntry } from '../tree/index.js';
 import { fileChunkIds } from './findEntry.js';
 import { CREATE_FLAGS, removeTemp, tempPathFor } from './tempName.js';
 import type { FileSegment, SmallFileBatches } from './smallFiles.js';
 import { Limiter } from '../pool.js';
+import { writeAllSync } from './writeBytes.js';
 
 /** Chunks fetched ahead of the one being written. */
 const READ_AHEAD = 8;
@@ -101,7 +102,7 @@ async function writeSegmented(repo: Repository, batches: SmallFileBatches, entry
     for await (const id of fileChunkIds(repo, entry)) {
       if (failure) throw failure.error;
       const loc = index.lookup(id);
-      if (!loc) throw new IntegrityError(`blob ${id.toString('hex')} is not in the index (missing data)`, { blob: id.toString('hex') });
+      if (!loc) throw notIndexed(id);
       seg.chunks.push({ id, loc });
       seg.bytes += loc.rawLength;
       pos += loc.rawLength;
@@ -127,7 +128,7 @@ async function writeSmallFile(repo: Repository, entry: TreeEntry, tmp: Buffer, o
   if (BigInt(data.length) !== entry.size) throw new IntegrityError(`content is ${data.length} bytes, the snapshot says ${entry.size}`);
   const fd = fs.openSync(tmp, CREATE_FLAGS, 0o600);
   try {
-    for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, done);
+    writeAllSync(fd, data, 0);
   } finally {
     fs.closeSync(fd);
   }
