@@ -33,7 +33,7 @@ export interface CommitPointOptions {
 
 export async function checkCommitPoint(repo: Repository, saver: BlobSaver, opts: CommitPointOptions = {}): Promise<void> {
   await opts.checkLock?.();
-  const packs = saver.referencedPacks;
+  const packs = new Set([...saver.referencedPacks, ...saver.writtenPacks]);
   if (packs.size === 0) return;
   const present = new Set<string>();
   for (const name of await repo.backend.list('data/')) {

@@ -76,6 +76,12 @@ export class BlobSaver {
   private readonly pending = new Set<string>();
   /** Packs holding blobs this run refers to but did not write (noteReferenced): the commit-point check. */
   readonly referencedPacks = new Set<string>();
+  /**
+   * Packs this run wrote. Until the snapshot record exists no snapshot uses them, so a two-phase
+   * prune condemns them like any unused pack, and deletes them once the grace period is over: the
+   * commit-point check covers them exactly as the packs deduplicated against.
+   */
+  readonly writtenPacks = new Set<string>();
   private aborted = false;
   private readonly compressions = new Limiter(MAX_INFLIGHT);
   private readonly packSlots = new Limiter(MAX_PACK_WRITES);
@@ -221,6 +227,7 @@ export class BlobSaver {
     w.finish()
       .then(async (done) => {
         crashPoint('pack-written');
+        this.writtenPacks.add(done.packId);
         this.unindexed.push({ packId: done.packId, entries: done.entries });
         this.unindexedBytes += done.size;
         this.unindexedEntries += done.entries.length;

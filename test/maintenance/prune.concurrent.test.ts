@@ -143,6 +143,23 @@ describe('prune while a create is paused at its commit point', () => {
     expect(outcomeIsSound(s, await ended.resume(), tree)).toBe('refused');
   }, 60_000);
 
+  it.each(['create-commit', 'create-record'])('the packs the create wrote itself, condemned and deleted while it is held at %s: it fails clearly', async (point) => {
+    // Nothing is forgotten: the old snapshot keeps its packs, and what prune finds unused are this
+    // create's own packs (its new file, its trees), which no snapshot names until its record exists.
+    // (Before the commit point covered them, the create exited 0 with a root tree no index named.)
+    const s = setup();
+    const ended = await pausedCreate(s, point);
+    expect(s.sb.json<{ packs_condemned: number }>(['prune', '--grace', '1s']).packs_condemned).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(s.sb.json<{ packs_deleted: number }>(['prune']).packs_deleted).toBeGreaterThan(0);
+    const r = await ended.resume();
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/were deleted while it ran.*no snapshot was written/);
+    expect(s.sb.json<Array<{ id: string }>>(['list']).map((x) => x.id)).toEqual([s.old]);
+    const check = s.sb.run(['check', '--read-data']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  }, 60_000);
+
   it('a backup does not deduplicate against condemned packs: it stores the data again', () => {
     const s = setup();
     s.sb.ok(['forget', s.old]);
