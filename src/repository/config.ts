@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { IntegrityError, UnsupportedFormatError } from '../errors.js';
 import { MAX_ZSTD_LEVEL, MIN_ZSTD_LEVEL, type CompressionConfig } from '../pack/codec.js';
-import { resolveChunkerParams, type ChunkerParams, type NormalizationLevel } from '../chunker/index.js';
+import { resolveChunkerParams, type ChunkerParams, type NormalizationLevel } from '../chunker/params.js';
 import { HEX_ID } from '../ids.js';
 import type { ObjectLockSettings } from '../backend/s3Options.js';
 

@@ -7,7 +7,11 @@
 
 import os from 'node:os';
 import type { Backend } from '../backend/backend.js';
-import { createKeyFile, openKeyFile, objectName, readKeyFileMeta, scryptCostBytes, type KdfParams, type KeyMaterial } from '../crypto/index.js';
+// Not the crypto/ barrel: opening a repository derives the key while the rest loads (openRepository.ts).
+import { createKeyFile, openKeyFile, readKeyFileMeta } from '../crypto/keyFile.js';
+import { scryptCostBytes, type KdfParams } from '../crypto/kdf.js';
+import { objectName } from '../crypto/idHasher.js';
+import type { KeyMaterial } from '../crypto/keyMaterial.js';
 import { IntegrityError, UnsupportedFormatError, WrongPasswordError } from '../errors.js';
 import { listObjectIds } from './objectNames.js';
 

@@ -12,9 +12,10 @@ import type { Backend } from '../backend/backend.js';
 import { openBackend, type BackendOptions } from '../backend/openBackend.js';
 import { IntegrityError, RepositoryNotFoundError, UntrustedRepositoryError } from '../errors.js';
 import { decodeConfig, ENCRYPTED, objectLockSettings, UNENCRYPTED, type RepoConfig } from './config.js';
-import { Crypt } from '../crypto/index.js';
+import { Crypt } from '../crypto/crypt.js';
+import { defaultCacheDir } from '../blobindex/cacheFolder.js';
 import { listKeyNames, unlockKeys } from './keys.js';
-import { defaultCacheDir, Repository } from './repository.js';
+import type { Repository } from './repository.js';
 import { readTrust, rememberTrust, trustFile, type TrustRecord } from './trustStore.js';
 
 export interface OpenRepositoryOptions {
@@ -65,6 +66,12 @@ export function refuseUnencrypted(location: string, trust: TrustRecord | undefin
 }
 
 export async function openOn(backend: Backend, opts: OpenRepositoryOptions): Promise<Repository> {
+  // The rest of the core (the index cache, LMDB, packs) loads while the key is derived: the KDF
+  // runs on a libuv thread, module loading on this one, so on two cores the two overlap (a run
+  // that changes nothing is mostly this fixed cost). This module itself imports only what
+  // unlocking needs.
+  const loading = import('./repository.js');
+  loading.catch(() => undefined); // awaited below; a failure to open first must not leave it unhandled
   if (!(await backend.stat('config'))) throw new RepositoryNotFoundError(backend.location);
   const cacheRoot = opts.cacheDir ?? defaultCacheDir();
   const location = backend.location;
@@ -89,7 +96,7 @@ export async function openOn(backend: Backend, opts: OpenRepositoryOptions): Pro
         file,
       );
     }
-    return newRepository(backend, config, new Crypt(undefined), cacheRoot, undefined, opts);
+    return newRepository(await loading, backend, config, new Crypt(undefined), cacheRoot, undefined, opts);
   }
   const unlocked = await unlockKeys(backend, await opts.password(), keyNames, { lastKey: trust?.last_key, knownKeys: trust?.key_ids }, opts.onWarning);
   const crypt = new Crypt(unlocked.keys);
@@ -106,7 +113,7 @@ export async function openOn(backend: Backend, opts: OpenRepositoryOptions): Pro
       file,
     );
   }
-  const repo = newRepository(backend, config, crypt, cacheRoot, unlocked.keyId, opts);
+  const repo = newRepository(await loading, backend, config, crypt, cacheRoot, unlocked.keyId, opts);
   try {
     rememberTrust(repo, keyNames, trust);
   } catch (e) {
@@ -116,7 +123,11 @@ export async function openOn(backend: Backend, opts: OpenRepositoryOptions): Pro
   return repo;
 }
 
-function newRepository(backend: Backend, config: RepoConfig, crypt: Crypt, cacheRoot: string, keyId: string | undefined, opts: OpenRepositoryOptions): Repository {
+type RepositoryModule = typeof import('./repository.js');
+
+function newRepository(
+  { Repository }: RepositoryModule, backend: Backend, config: RepoConfig, crypt: Crypt, cacheRoot: string, keyId: string | undefined, opts: OpenRepositoryOptions,
+): Repository {
   // Every write from here on carries the retention recorded at init, on every host, without settings.
   backend.setObjectLock?.(objectLockSettings(config));
   const repo = new Repository(backend, config, crypt, cacheRoot);

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { createSnapshot } from '../../archiver/createSnapshot.js';
-import { readExcludeFile } from '../../archiver/excludes.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { selectSnapshot } from '../../repository/selectSnapshot.js';
 import { EXIT } from '../errorTable.js';
 import { printJson, size } from '../output.js';
 import type { CliContext } from '../context.js';
@@ -52,9 +49,15 @@ function workersFromEnv(name: 'SNAP_CHUNK_WORKERS' | 'SNAP_SMALL_FILE_WORKERS'):
 async function createCommand(ctx: CliContext, paths: string[], o: CreateCliOptions): Promise<number> {
   if (o.stdin && paths.length) throw new InvalidArgumentError('create: --stdin takes no paths');
   if (!o.stdin && paths.length === 0) throw new InvalidArgumentError('create: no paths given (or use --stdin)');
-  const excludes = [...(o.exclude ?? []), ...(o.excludeFile ?? []).flatMap(readExcludeFile)];
+  const excludeFiles = o.excludeFile?.length ? (await import('../../archiver/excludes.js')).readExcludeFile : undefined;
+  const excludes = [...(o.exclude ?? []), ...(o.excludeFile ?? []).flatMap((f) => excludeFiles!(f))];
+  // The backup's modules load while the repository opens: its key derivation runs on another
+  // thread (openRepository.ts), and a run that changes nothing is mostly such fixed costs.
+  const loading = import('../../archiver/createSnapshot.js');
+  loading.catch(() => undefined);
   return ctx.withRepo('shared', async (repo, lock) => {
-    const parent = o.parent ? await selectSnapshot(repo, o.parent) : undefined;
+    const { createSnapshot } = await loading;
+    const parent = o.parent ? await (await import('../../repository/selectSnapshot.js')).selectSnapshot(repo, o.parent) : undefined;
     const view = ctx.progress(o.dryRun ? 'dry run' : 'backup');
     let summary;
     try {
