@@ -7,10 +7,22 @@
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { getAttributeSync, listAttributesSync, setAttributeSync } from '@napi-rs/xattr';
+import { createRequire } from 'node:module';
 import { StorageError } from '../errors.js';
 import { EntryType, type Xattr } from './entry.js';
 import { showPath, withStringPath, withWritableStringPath } from './fsPaths.js';
+
+type XattrModule = typeof import('@napi-rs/xattr');
+const require = createRequire(import.meta.url);
+let native: XattrModule | undefined;
+/**
+ * Loaded on first use: loading the native module costs ~10 ms, paid by every run otherwise, and a
+ * backup that changes nothing (the directory cache answers) reads no xattrs.
+ */
+function xattr(): XattrModule {
+  native ??= require('@napi-rs/xattr') as XattrModule;
+  return native;
+}
 
 const { EPERM, EACCES, ENOTSUP, EOPNOTSUPP, ENODATA } = osConstants.errno;
 /** Errors meaning "this file or filesystem has no xattrs for us": ENOTSUP is EOPNOTSUPP on Linux. */
@@ -53,7 +65,7 @@ export function readXattrs(path: Buffer, opts: XattrReadOptions = {}): Xattr[] |
 function readAll(p: string, path: Buffer, onNote?: (m: string) => void): Xattr[] {
   let names: string[];
   try {
-    names = listAttributesSync(p);
+    names = xattr().listAttributesSync(p);
   } catch (err) {
     if (NO_XATTRS.has(xattrErrno(err) ?? -1)) return [];
     throw err;
@@ -62,7 +74,7 @@ function readAll(p: string, path: Buffer, onNote?: (m: string) => void): Xattr[]
   for (const name of names) {
     let value: Buffer | null;
     try {
-      value = getAttributeSync(p, name);
+      value = xattr().getAttributeSync(p, name);
     } catch (err) {
       const errno = xattrErrno(err);
       if (errno === EACCES || errno === EPERM) {
@@ -92,7 +104,7 @@ export function writeXattrs(path: Buffer, type: EntryType, xattrs: Xattr[]): str
         continue;
       }
       try {
-        setAttributeSync(p, name.toString('utf8'), value);
+        xattr().setAttributeSync(p, name.toString('utf8'), value);
       } catch (err) {
         // EPERM for trusted.*/security.* without privileges or user.* on a device, ENOTSUP on a
         // filesystem without xattrs: the file is restored, the attribute is reported.
