@@ -12,8 +12,9 @@ import { crashPoint } from '../../repository/crashPoint.js';
 import { loadMarks } from '../prune/condemned.js';
 import type { Repository } from '../../repository/repository.js';
 import { VERSION } from '../../version.js';
-import { readTree, TreeWriter } from '../../tree/index.js';
-import type { TreeDamage } from './findDamage.js';
+import { TreeWriter } from '../../tree/index.js';
+import { foldTree, type TreeFold } from '../../tree/walk.js';
+import type { DirDamage, TreeDamage } from './findDamage.js';
 import type { RepairPlan } from './planRepairSnapshots.js';
 
 export interface RepairSnapshotsResult {
@@ -52,24 +53,31 @@ export async function executeRepairSnapshots(
     await saver.save(BlobType.Tree, id, bytes);
     return id;
   };
-  const rebuilt = new Map<string, BlobId>();
   let emptyTree: BlobId | undefined;
-
-  const rebuild = async (id: BlobId, damage: TreeDamage): Promise<BlobId> => {
-    if (damage.lost) return (emptyTree ??= await store(await new TreeWriter(store).finish()));
-    const hex = id.toString('hex');
-    const done = rebuilt.get(hex);
-    if (done) return done;
-    const writer = new TreeWriter(store);
-    for await (const e of readTree(await loadTree(id), loadTree, id)) {
+  const empty = async (): Promise<BlobId> => (emptyTree ??= await store(await new TreeWriter(store).finish()));
+  // The damage below each tree to rebuild, by hex id (a tree's damage depends on its id only): set
+  // before the walk descends into it. Undamaged entries are kept as they are and not walked.
+  const damageOf = new Map<string, DirDamage>();
+  const fold: TreeFold<{ writer: TreeWriter; damage: DirDamage }, BlobId> = {
+    load: loadTree,
+    // Shared subtrees (within and across snapshots) are rebuilt once.
+    shared: new Map(),
+    open: (tree) => ({ writer: new TreeWriter(store), damage: damageOf.get(tree.toString('hex'))! }),
+    entry: async ({ writer, damage }, e, _dir, descend) => {
       const k = e.name.toString('latin1');
-      if (damage.files.has(k)) continue;
+      if (damage.files.has(k)) return;
       const sub = damage.dirs.get(k);
-      await writer.add(sub ? { ...e, subtree: await rebuild(sub.subtree, sub.damage) } : e);
-    }
-    const newId = await store(await writer.finish());
-    rebuilt.set(hex, newId);
-    return newId;
+      if (!sub) return writer.add(e);
+      if (sub.damage.lost) return writer.add({ ...e, subtree: await empty() });
+      damageOf.set(sub.subtree.toString('hex'), sub.damage);
+      await writer.add({ ...e, subtree: await descend() });
+    },
+    close: async ({ writer }) => store(await writer.finish()),
+  };
+  const rebuild = async (root: BlobId, damage: TreeDamage): Promise<BlobId> => {
+    if (damage.lost) return empty();
+    damageOf.set(root.toString('hex'), damage);
+    return foldTree(fold, root);
   };
 
   const roots: Array<BlobId | undefined> = [];

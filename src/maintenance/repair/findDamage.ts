@@ -37,7 +37,7 @@ export interface SnapshotDamage {
 }
 
 const WHOLE = Buffer.alloc(0);
-type DirDamage = Extract<TreeDamage, { lost: false }>;
+export type DirDamage = Extract<TreeDamage, { lost: false }>;
 const key = (name: Buffer) => name.toString('latin1');
 
 /** The blobs the index files name, and reading them from where those files say. */
