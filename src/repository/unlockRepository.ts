@@ -1,6 +1,7 @@
 // `snap unlock`: remove the locks that no longer count (lockReader.ts judges them), or all of them.
 // It takes no lock itself (it must work exactly when the repository looks locked) and writes
-// nothing, so it also works on a full disk. With no lock of its own to date, "now" is this
+// nothing (but the audit log entry of a --remove-all that removed a lock, written after the
+// removals), so it also works on a full disk. With no lock of its own to date, "now" is this
 // machine's clock, compared with the storage time of each lock object.
 
 import type { Repository } from './repository.js';
@@ -25,5 +26,7 @@ export async function unlockRepository(repo: Repository, opts: { removeAll?: boo
     await repo.backend.remove(e.name);
     out.removed.push({ ...e, reason });
   }
+  // Removing a running process's lock is an act someone should be able to trace.
+  if (opts.removeAll && out.removed.length > 0) await repo.log({ operation: 'unlock --remove-all', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
   return out;
 }

@@ -26,8 +26,6 @@ export function registerUnlock(program: Command, run: Run): void {
           }));
           // A fresh lock we cannot read may be a live holder's (another version, another key): say so, leave it.
           for (const u of r.unreadable) ctx.warn(`snap: warning: cannot read lock ${u.name} (${u.error}); left in place (remove it with 'snap unlock --remove-all')`);
-          // Removing a running process's lock is an act someone should be able to trace.
-          if (removeAll && removed.length > 0) await repo.log({ operation: 'unlock --remove-all', snapshot_ids: [], bytes_added: 0, bytes_freed: 0 });
           if (ctx.json) {
             printJson({ ok: true, removed: removed.length, locks: removed, unreadable: r.unreadable.map((u) => u.name.slice('locks/'.length)) });
             return;
