@@ -29,6 +29,11 @@ export interface GlobalOptions {
 export type LockMode = 'shared' | 'exclusive' | 'none';
 type WithLockFn<T> = (repo: Repository, held: RepositoryLock) => Promise<T>;
 
+/**
+ * A span of time ("30s", "5m", "1h", "250ms"; a bare number is seconds) in milliseconds, for
+ * --retry-lock, --grace, SNAP_LOCK_REFRESH/SNAP_LOCK_STALE and the S3 timeouts. Not a --keep-within
+ * period: that is parseRetentionDuration (maintenance/retention), in calendar units where "m" is months.
+ */
 export function parseDuration(s: string, what: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
   if (!m) throw new InvalidArgumentError(`${what}: expected a duration like 30s, 5m or 1h, got '${s}'`);

@@ -14,7 +14,7 @@ import type { Backend } from '../backend/backend.js';
 import { InvalidArgumentError, RepositoryLockedError, SnapError, type LockHolder } from '../errors.js';
 import type { Crypt } from '../crypto/index.js';
 import { encodeLock, newLockRecord, thisProcess, type LockRecord, type ProcessIdentity } from './lockRecord.js';
-import { DEFAULT_LOCK_TIMES, readLocks, staleReason, type Judge, type LockEntry, type LockTimes } from './lockReader.js';
+import { DEFAULT_LOCK_TIMES, readLocks, staleReason, type Judge, type LockTimes } from './lockReader.js';
 
 export { LOCK_REFRESH_MS, LOCK_STALE_MS, DEFAULT_LOCK_TIMES, readLocks, staleReason, type LockEntry, type LockTimes } from './lockReader.js';
 export { thisProcess, type LockRecord } from './lockRecord.js';

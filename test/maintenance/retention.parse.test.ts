@@ -4,15 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
 import {
-  formatDuration,
+  formatRetentionDuration,
   isEmptyPolicy,
-  parseDuration,
+  parseRetentionDuration,
   parseGroupBy,
   parseKeepCount,
   UNLIMITED,
 } from '../../src/maintenance/retention/index.js';
 
-describe('parseDuration', () => {
+describe('parseRetentionDuration', () => {
   it.each([
     ['1y5m7d2h', { years: 1, months: 5, days: 7, hours: 2 }],
     ['2h1d', { years: 0, months: 0, days: 1, hours: 2 }],
@@ -23,20 +23,20 @@ describe('parseDuration', () => {
     ['0d', { years: 0, months: 0, days: 0, hours: 0 }],
     ['', { years: 0, months: 0, days: 0, hours: 0 }],
   ])('%j', (text, expected) => {
-    expect(parseDuration(text)).toEqual(expected);
+    expect(parseRetentionDuration(text)).toEqual(expected);
   });
 
   it.each(['5', 'd', '1w', '1D', '-1d', '1.5d', '1d 2h', '1d1d', '1dx', 'y1', 'forever', '99999999999999999999d'])(
     'refuses %j, naming the value',
     (text) => {
-      expect(() => parseDuration(text)).toThrow(InvalidArgumentError);
-      expect(() => parseDuration(text)).toThrow(`"${text}"`);
+      expect(() => parseRetentionDuration(text)).toThrow(InvalidArgumentError);
+      expect(() => parseRetentionDuration(text)).toThrow(`"${text}"`);
     },
   );
 
   it('prints in restic order: 1y1d1m → 1y1m1d', () => {
-    expect(formatDuration(parseDuration('1y1d1m'))).toBe('1y1m1d');
-    expect(formatDuration(parseDuration('3h2m'))).toBe('2m3h');
+    expect(formatRetentionDuration(parseRetentionDuration('1y1d1m'))).toBe('1y1m1d');
+    expect(formatRetentionDuration(parseRetentionDuration('3h2m'))).toBe('2m3h');
   });
 });
 

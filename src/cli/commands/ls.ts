@@ -4,7 +4,6 @@ import { findEntry } from '../../restorer/findEntry.js';
 import { walkEntries } from '../../tree/walk.js';
 import { WalkBudget } from '../../tree/walkBudget.js';
 import { selectSnapshot, splitSelector } from '../../repository/selectSnapshot.js';
-import type { Repository } from '../../repository/repository.js';
 import { displayName, isUtf8, localTime, startJsonStream } from '../output.js';
 import { addSnapshotFilterOptions, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';

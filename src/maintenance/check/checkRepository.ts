@@ -17,7 +17,7 @@
 import { retentionNotes } from '../../backend/retentionNotes.js';
 import { TAG_BYTES } from '../../crypto/index.js';
 import { IntegrityError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
-import { encodePackHeader, HEADER_ENTRY_BYTES, HEADER_LENGTH_BYTES, packIdOf, packNames, packObjectName } from '../../pack/packFormat.js';
+import { encodePackHeader, HEADER_ENTRY_BYTES, HEADER_LENGTH_BYTES, packIdOf, packNames } from '../../pack/packFormat.js';
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import type { SnapshotId } from '../../ids.js';

@@ -12,7 +12,7 @@ import { objectName } from '../../crypto/index.js';
 import { IntegrityError, NotFoundError, UnsupportedFormatError } from '../../errors.js';
 import { IndexCache } from '../../blobindex/indexCache.js';
 import { encodeIndex, type IndexPack } from '../../blobindex/indexFormat.js';
-import { packIdOf, packObjectName, type PackEntry } from '../../pack/packFormat.js';
+import { packIdOf, type PackEntry } from '../../pack/packFormat.js';
 import { readPackHeader } from '../../pack/packReader.js';
 import { crashPoint } from '../../repository/crashPoint.js';
 import type { Repository } from '../../repository/repository.js';

@@ -10,7 +10,7 @@
 import { COUNT_RULES, UNLIMITED, type NormalizedPolicy } from './policy.js';
 import { BUCKETERS } from './buckets.js';
 import { compareInstants, subtractDuration, type Instant, type LocalTime } from './localTime.js';
-import { formatDuration } from './duration.js';
+import { formatRetentionDuration } from './duration.js';
 import { describeTagList, hasTags } from './tags.js';
 import type { PolicySnapshot } from './types.js';
 
@@ -41,7 +41,7 @@ export function applyPolicy(newestFirst: readonly TimedSnapshot[], policy: Norma
 
   // --keep-within counts back from the newest snapshot that is not in the future.
   const withinStart = policy.within ? windowStart(newestFirst, policy.within, now) : null;
-  const withinReason = policy.within ? `within ${formatDuration(policy.within)}` : '';
+  const withinReason = policy.within ? `within ${formatRetentionDuration(policy.within)}` : '';
   const oldest = newestFirst.length - 1;
 
   newestFirst.forEach((item, nr) => {

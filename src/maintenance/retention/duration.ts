@@ -16,7 +16,7 @@ const EXAMPLE = 'numbers with the units y, m, d, h, such as 1y5m7d2h';
  * Parses "1y5m7d2h". An empty (or blank) string is the zero duration, as in restic, where it
  * means "not set". Anything else that does not parse throws InvalidArgumentError naming the value.
  */
-export function parseDuration(s: string): RetentionDuration {
+export function parseRetentionDuration(s: string): RetentionDuration {
   const d: RetentionDuration = { years: 0, months: 0, days: 0, hours: 0 };
   const text = String(s).trim();
   const seen = new Set<Unit>();
@@ -48,6 +48,6 @@ export function isZeroDuration(d: RetentionDuration): boolean {
 }
 
 /** "1y1m1d" in restic's order, zero parts left out (used in the "within ..." reason). */
-export function formatDuration(d: RetentionDuration): string {
+export function formatRetentionDuration(d: RetentionDuration): string {
   return PRINT_ORDER.map((u) => (d[UNIT_FIELDS[u]] !== 0 ? `${d[UNIT_FIELDS[u]]}${u}` : '')).join('');
 }

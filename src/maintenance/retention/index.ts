@@ -15,7 +15,7 @@ export type {
   RetentionDuration,
   PlanOptions,
 } from './types.js';
-export { parseDuration, formatDuration } from './duration.js';
+export { parseRetentionDuration, formatRetentionDuration } from './duration.js';
 export { parseGroupBy, DEFAULT_GROUP_BY, describeGroupKey } from './groupBy.js';
 export { isEmptyPolicy, parseKeepCount, UNLIMITED } from './policy.js';
 export { planRetention, planForgetIds, NO_POLICY_REASON } from './plan.js';

@@ -2,7 +2,7 @@
 // so a bad value fails before anything is planned, with the option named in the message.
 
 import { InvalidArgumentError } from '../../errors.js';
-import { isZeroDuration, parseDuration } from './duration.js';
+import { isZeroDuration, parseRetentionDuration } from './duration.js';
 import { parseTagList } from './tags.js';
 import type { RetentionDuration, RetentionPolicy } from './types.js';
 
@@ -42,7 +42,7 @@ export function normalizePolicy(p: RetentionPolicy): NormalizedPolicy {
 
   let within: RetentionDuration | null = null;
   if (p.within !== undefined) {
-    const d = parseDuration(p.within);
+    const d = parseRetentionDuration(p.within);
     within = isZeroDuration(d) ? null : d;
   }
 
