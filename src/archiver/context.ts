@@ -8,6 +8,7 @@ import type { SmallFileWorkers } from './smallFileWorkers.js';
 import type { UserGroupNames } from '../tree/index.js';
 import type { PathMatcher } from './excludes.js';
 import type { DirCache } from './dirCache.js';
+import type { Limiter } from '../pool.js';
 
 export interface CreateProgress {
   files: number;
@@ -44,5 +45,7 @@ export interface ArchiveContext {
   smallFiles?: SmallFileWorkers;
   /** Directory fingerprints from earlier runs (absent for --stdin and --dry-run). */
   dirCache?: DirCache;
+  /** Slots for files read and chunked on this thread in pieces (saveFile.STREAMED_FILES_AT_ONCE). */
+  streamedFiles: Limiter;
   signal?: AbortSignal;
 }

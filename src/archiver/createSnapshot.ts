@@ -18,7 +18,8 @@ import { entryFromStat, EntryType, UserGroupNames, type TreeEntry } from '../tre
 import type { ArchiveContext, CreateProgress } from './context.js';
 import { compileExcludes } from './excludes.js';
 import { addNames, completeEntry, completeFile, fail, loadParentDir, saveTree, type ParentEntries } from './saveDir.js';
-import { chunkStream, hashed, saveChunks } from './saveFile.js';
+import { chunkStream, hashed, saveChunks, STREAMED_FILES_AT_ONCE } from './saveFile.js';
+import { Limiter } from '../pool.js';
 import { ChunkWorkers, defaultChunkWorkers } from './chunkWorkers.js';
 import { defaultSmallFileWorkers, SmallFileWorkers } from './smallFileWorkers.js';
 import { findParent } from './findParent.js';
@@ -41,10 +42,16 @@ export interface CreateOptions {
   signal?: AbortSignal;
   /** Threads that read, hash and encode files below the chunker's minimum; default defaultSmallFileWorkers() (cores − 1, at least 1), 0 = none. */
   smallFileWorkers?: number;
+  /** Small files read on the main thread before those workers start; default WORKER_START_FILES. */
+  smallFileWorkerStart?: number;
   /** Chunking worker threads for big files; default defaultChunkWorkers() (cores beyond two), 0 = none. */
   chunkWorkers?: number;
   /** HOOK (locks): throws when this process's lock is no longer held; asked at the commit point. */
   checkLock?: () => Promise<void>;
+  /** HOOK (memory): a young-generation garbage collection (SaverOptions.collectYoung); none by default. */
+  collectYoung?: () => void;
+  /** Fresh buffer bytes between two collectYoung calls (SaverOptions.youngGcBytes). */
+  youngGcBytes?: number;
 }
 
 export interface CreateSummary {
@@ -79,7 +86,11 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
   const time = normalizeTime(opts.time);
   const parent = opts.parent ?? (await findParent(repo, hostname, paths));
   // Never deduplicate against a condemned pack: a prune deletes it once its grace period is over.
-  const saver = new BlobSaver(repo, opts.dryRun, { avoidPacks: new Set((await loadMarks(repo)).byPack.keys()) });
+  const saver = new BlobSaver(repo, opts.dryRun, {
+    avoidPacks: new Set((await loadMarks(repo)).byPack.keys()),
+    collectYoung: opts.collectYoung,
+    youngGcBytes: opts.youngGcBytes,
+  });
   const ctx: ArchiveContext = {
     repo,
     saver,
@@ -89,6 +100,7 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
     counters: { filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirs: 0, bytesRead: 0, totalBytes: 0, failed: [] },
     hardlinks: new Map(),
     progress: opts.progress ?? (() => undefined),
+    streamedFiles: new Limiter(STREAMED_FILES_AT_ONCE),
     signal: opts.signal,
   };
   const parentRoot = parent ? await loadParentDir(ctx, Buffer.from(parent.tree, 'hex') as BlobId) : undefined;
@@ -98,7 +110,7 @@ export async function createSnapshot(repo: Repository, opts: CreateOptions): Pro
   const workers = opts.chunkWorkers ?? defaultChunkWorkers();
   ctx.workers = opts.stdin || workers <= 0 ? undefined : new ChunkWorkers(repo, workers);
   const smallWorkers = opts.smallFileWorkers ?? defaultSmallFileWorkers();
-  ctx.smallFiles = opts.stdin || smallWorkers <= 0 ? undefined : new SmallFileWorkers(repo, smallWorkers);
+  ctx.smallFiles = opts.stdin || smallWorkers <= 0 ? undefined : new SmallFileWorkers(repo, smallWorkers, opts.smallFileWorkerStart);
   if (!opts.stdin && !opts.dryRun) ctx.dirCache = DirCache.open(repo.cacheDir, repo.idHasher, JSON.stringify({ excludes: opts.excludes ?? [], oneFileSystem: ctx.oneFileSystem }), indexEpoch);
   try {
     rootId = opts.stdin ? await saveStdinRoot(ctx, opts.stdin) : await saveRoot(ctx, paths, parentRoot);

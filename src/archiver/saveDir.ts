@@ -221,7 +221,7 @@ function prepareSmallFiles(
     if (unchangedFile(entryFromStat(names[i]!, st), prevOf(i))) continue;
     picked.push(i);
   }
-  if (picked.length === 0) return undefined;
+  if (picked.length === 0 || !w.wanted(picked.length)) return undefined;
   const order = new Map(picked.map((i, k) => [i, k]));
   const ready = w.prepare(picked.map((i) => paths[i]!));
   ready.start();
@@ -262,7 +262,7 @@ export async function completeFile(
       const ready = prepared ? await prepared : undefined;
       const { content, size } = ready && !('tooBig' in ready)
         ? await savePrepared(ctx, ready, onBytes)
-        : await saveFile(ctx.repo, ctx.saver, full, entry.size, onBytes, ctx.signal, ctx.workers);
+        : await saveFile(ctx.repo, ctx.saver, full, entry.size, onBytes, ctx.signal, ctx.workers, ctx.streamedFiles);
       Object.assign(entry, content);
       // The file may have grown or shrunk since lstat: record what was read.
       entry.size = BigInt(size);

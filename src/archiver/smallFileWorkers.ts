@@ -19,6 +19,13 @@ const AHEAD_FILES = 4 * FILES_PER_JOB;
 export const SMALL_FILE_WORKER_MAX_BYTES = 32 * 1024;
 /** Workers at most; by default one per core beyond the main thread's. */
 const MAX_WORKERS = 4;
+/**
+ * Small files the main thread reads itself before the workers start. A worker's isolate costs
+ * ~25 MiB of RSS and saves ~45 µs of main-thread time a file: worth it for a tree of a hundred
+ * thousand small files, not for a source tree or a dataset of a thousand (at most ~0.2 s here).
+ * Measured on the real-data datasets (docs/benchmarks.md, 2026-12-03).
+ */
+export const WORKER_START_FILES = 4096;
 
 export interface SmallFilesJob {
   job: number;
@@ -65,12 +72,24 @@ export class SmallFileWorkers {
   private readonly waiting = new Map<number, Waiting>();
   private nextJob = 1;
   private dead: StorageError | undefined;
+  /** Small files offered so far (wanted()), until WORKER_START_FILES. */
+  private offered = 0;
   readonly maxBytes: number;
 
-  constructor(private readonly repo: Repository, count = defaultSmallFileWorkers()) {
+  constructor(private readonly repo: Repository, count = defaultSmallFileWorkers(), private readonly startAfter = WORKER_START_FILES) {
     this.maxBytes = Math.min(SMALL_FILE_WORKER_MAX_BYTES, repo.config.chunker.min);
     this.load = new Array(count).fill(0);
     this.workers = new Array(count).fill(undefined);
+  }
+
+  /**
+   * Whether a directory's `count` small files go to the workers: only once the backup has offered
+   * startAfter of them (WORKER_START_FILES by default), so a backup with few small files starts no thread.
+   */
+  wanted(count: number): boolean {
+    if (this.offered >= this.startAfter) return true;
+    this.offered += count;
+    return false;
   }
 
   /** Started on first use: a backup without small files to read starts no thread. */

@@ -6,21 +6,34 @@
 // A slab goes back only once its blob is in a pack (BlobSaver releases it then), so at most the
 // blobs in the pipeline hold one.
 
-/** Slabs kept for reuse: the blobs in the pipeline (BlobSaver's MAX_INFLIGHT) plus those waiting for a slot. */
-const KEEP_SLABS = 24;
+/**
+ * Idle slabs kept for reuse, in bytes over all sizes: about the blobs in the pipeline (BlobSaver's
+ * MAX_INFLIGHT) plus those waiting for a slot, at the average chunk size.
+ */
+const KEEP_BYTES = 8 * 1024 * 1024;
+/** The smallest slab; slabs are powers of two from here, so a copy wastes less than half its slab. */
+const MIN_SLAB_BYTES = 16 * 1024;
+
+/** The slab size for a copy of n bytes: the next power of two, at least MIN_SLAB_BYTES. */
+const slabFor = (n: number): number => Math.max(MIN_SLAB_BYTES, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
 
 export class ChunkCopies {
-  private readonly idle: Buffer[] = [];
+  /** Idle slabs by size. */
+  private readonly idle = new Map<number, Buffer[]>();
+  private idleBytes = 0;
   /** The slabs handed out, so that release() takes back only what copy() gave. */
   private readonly lent = new WeakSet<ArrayBufferLike>();
 
-  /** @param slabBytes the largest chunk (the chunker's max); larger inputs get a plain copy. */
-  constructor(private readonly slabBytes: number) {}
+  /** @param maxBytes the largest chunk (the chunker's max); larger inputs get a plain copy. */
+  constructor(private readonly maxBytes: number) {}
 
   /** A copy of `src` that the caller owns until release(). */
   copy(src: Buffer): Buffer {
-    if (src.length > this.slabBytes) return Buffer.from(src);
-    const slab = this.idle.pop() ?? Buffer.allocUnsafeSlow(this.slabBytes);
+    if (src.length > this.maxBytes) return Buffer.from(src);
+    const size = slabFor(src.length);
+    let slab = this.idle.get(size)?.pop();
+    if (slab) this.idleBytes -= size;
+    else slab = Buffer.allocUnsafeSlow(size);
     this.lent.add(slab.buffer);
     src.copy(slab);
     return slab.subarray(0, src.length);
@@ -29,6 +42,11 @@ export class ChunkCopies {
   /** Give a copy back once nothing reads it any more; anything copy() did not give is ignored. */
   release(copy: Buffer): void {
     if (!this.lent.delete(copy.buffer)) return;
-    if (this.idle.length < KEEP_SLABS) this.idle.push(Buffer.from(copy.buffer, 0, this.slabBytes));
+    const size = copy.buffer.byteLength;
+    if (this.idleBytes + size > KEEP_BYTES) return;
+    let list = this.idle.get(size);
+    if (!list) this.idle.set(size, (list = []));
+    list.push(Buffer.from(copy.buffer, 0, size));
+    this.idleBytes += size;
   }
 }

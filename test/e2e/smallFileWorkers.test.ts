@@ -60,7 +60,7 @@ describe('small files on a worker thread and on the main thread', () => {
         expect(first.bytes_read).toBe(total);
         for (const workers of ['1', '0', '2']) {
           touch(); // new mtimes: every file is read again
-          const r = sb.json(['create', src], { env: { SNAP_SMALL_FILE_WORKERS: workers } });
+          const r = sb.json(['create', src], { env: { SNAP_SMALL_FILE_WORKERS: workers, SNAP_SMALL_FILE_WORKER_START: '0' } });
           expect(r.files_changed, `workers=${workers}`).toBe(files);
           expect(r.bytes_read, `workers=${workers}`).toBe(total);
           expect(r.bytes_added, `workers=${workers}`).toBe(0);
@@ -75,12 +75,12 @@ describe('small files on a worker thread and on the main thread', () => {
       it.runIf(!encrypted)('give the same root tree both ways (unencrypted: ids are plain hashes)', () => {
         touch();
         const a = sb.json(['create', src, '--time', '2026-01-01T00:00:00Z'], { env: { SNAP_SMALL_FILE_WORKERS: '0' } });
-        const b = sb.json(['create', src, '--time', '2026-01-01T00:00:00Z', '--parent', a.snapshot_id], { env: { SNAP_SMALL_FILE_WORKERS: '1' } });
+        const b = sb.json(['create', src, '--time', '2026-01-01T00:00:00Z', '--parent', a.snapshot_id], { env: { SNAP_SMALL_FILE_WORKERS: '1', SNAP_SMALL_FILE_WORKER_START: '0' } });
         const tree = (id: string) => sb.json(['list']).find((s: { id: string }) => s.id === id).tree;
         expect(b.files_unmodified).toBe(files); // unchanged since a: nothing read
         touch();
         const c = sb.json(['create', src, '--time', '2026-01-01T00:00:00Z'], { env: { SNAP_SMALL_FILE_WORKERS: '0' } });
-        const d = sb.json(['create', src, '--time', '2026-01-01T00:00:00Z', '--parent', a.snapshot_id], { env: { SNAP_SMALL_FILE_WORKERS: '1' } });
+        const d = sb.json(['create', src, '--time', '2026-01-01T00:00:00Z', '--parent', a.snapshot_id], { env: { SNAP_SMALL_FILE_WORKERS: '1', SNAP_SMALL_FILE_WORKER_START: '0' } });
         expect(d.files_changed).toBe(files);
         expect(tree(d.snapshot_id)).toBe(tree(c.snapshot_id));
       });

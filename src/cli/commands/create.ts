@@ -4,6 +4,7 @@ import { EXIT } from '../errorTable.js';
 import { printJson, size } from '../output.js';
 import type { CliContext } from '../context.js';
 import { collect, type Run } from './registry.js';
+import { youngCollector } from '../youngGc.js';
 
 interface CreateCliOptions {
   tag?: string[];
@@ -39,10 +40,19 @@ export function registerCreate(program: Command, run: Run): void {
 
 /** SNAP_CHUNK_WORKERS / SNAP_SMALL_FILE_WORKERS: worker threads (tuning; unset: the library's default). */
 function workersFromEnv(name: 'SNAP_CHUNK_WORKERS' | 'SNAP_SMALL_FILE_WORKERS'): number | undefined {
+  return wholeFromEnv(name, MAX_WORKERS_FROM_ENV);
+}
+const MAX_WORKERS_FROM_ENV = 64;
+/** SNAP_SMALL_FILE_WORKER_START: small files read on the main thread before those workers start (tuning). */
+const MAX_WORKER_START = 2 ** 40;
+/** SNAP_YOUNG_GC_BYTES: fresh buffer bytes between young collections (tuning; 0 = none; unset: YOUNG_GC_BYTES). */
+const MAX_YOUNG_GC_BYTES = 2 ** 40;
+
+function wholeFromEnv(name: string, max: number): number | undefined {
   const v = process.env[name];
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 64) throw new InvalidArgumentError(`${name}: expected a whole number 0..64, got '${v}'`);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new InvalidArgumentError(`${name}: expected a whole number 0..${max}, got '${v}'`);
   return n;
 }
 
@@ -55,6 +65,8 @@ async function createCommand(ctx: CliContext, paths: string[], o: CreateCliOptio
   // thread (openRepository.ts), and a run that changes nothing is mostly such fixed costs.
   const loading = import('../../archiver/createSnapshot.js');
   loading.catch(() => undefined);
+  const youngGcBytes = wholeFromEnv('SNAP_YOUNG_GC_BYTES', MAX_YOUNG_GC_BYTES);
+  const collectYoung = youngGcBytes === 0 ? undefined : youngCollector();
   return ctx.withRepo('shared', async (repo, lock) => {
     const { createSnapshot } = await loading;
     const parent = o.parent ? await (await import('../../repository/selectSnapshot.js')).selectSnapshot(repo, o.parent) : undefined;
@@ -77,6 +89,9 @@ async function createCommand(ctx: CliContext, paths: string[], o: CreateCliOptio
         checkLock: () => lock.assertHeld(),
         chunkWorkers: workersFromEnv('SNAP_CHUNK_WORKERS'),
         smallFileWorkers: workersFromEnv('SNAP_SMALL_FILE_WORKERS'),
+        smallFileWorkerStart: wholeFromEnv('SNAP_SMALL_FILE_WORKER_START', MAX_WORKER_START),
+        collectYoung,
+        youngGcBytes,
       });
     } finally {
       view.stop();
