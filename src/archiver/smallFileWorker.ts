@@ -1,13 +1,14 @@
 // The body of a small-file worker thread: for a list of paths, reads each file whole, hashes it
 // (one chunk: it is below the chunker's minimum), and encodes it as it would be stored (codec choice
-// and zstd on a reused context). One reply per list, the encoded bytes of all its files in one
-// transferred buffer. What is left for the main thread is the per-file work that must be in order:
+// and zstd on a reused context). One reply per list, the ids and encoded bytes of all its files in
+// one transferred buffer. What is left for the main thread is the per-file work that must be in order:
 // dedup, encryption at a pack offset, the tree entry.
 
 import { parentPort } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { IdHasher } from '../crypto/index.js';
 import { encodeBlobSync } from '../pack/codec.js';
+import { ID_BYTES } from '../ids.js';
 import type { SmallFileResult, SmallFilesJob, SmallFilesReply } from './smallFileWorkers.js';
 
 let hasher: IdHasher | undefined;
@@ -32,9 +33,9 @@ parentPort!.on('message', (job: SmallFilesJob) => {
     }
     const id = hasher.hash(data);
     const { codec, bytes } = encodeBlobSync(data, job.compression);
-    results.push({ id, size: data.length, codec, offset: total, length: bytes.length });
-    parts.push(bytes);
-    total += bytes.length;
+    results.push({ size: data.length, codec, offset: total, length: bytes.length });
+    parts.push(id, bytes);
+    total += ID_BYTES + bytes.length;
   }
   // A buffer of its own (not a slice of the shared pool): it is moved to the main thread, not copied.
   const out = Buffer.allocUnsafeSlow(total);

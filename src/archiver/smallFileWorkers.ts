@@ -34,8 +34,13 @@ export interface SmallFilesJob {
   compression: CompressionConfig;
   maxBytes: number;
 }
+/**
+ * A file's result: its id (ID_BYTES at `offset` in the reply's data) followed by its encoded bytes
+ * (`length` of them). Ids travel in the one transferred buffer, not as a Uint8Array each: structured
+ * clone gives every typed array an ArrayBuffer of its own, a native allocation per file.
+ */
 export type SmallFileResult =
-  | { id: Uint8Array; size: number; codec: Codec; offset: number; length: number }
+  | { size: number; codec: Codec; offset: number; length: number }
   | { tooBig: true }
   | { error: { code?: string; message: string } };
 export interface SmallFilesReply {
@@ -178,6 +183,7 @@ function fileOf(r: SmallFilesReply, k: number): PreparedFile {
   const f = r.results[k]!;
   if ('error' in f) throw Object.assign(new Error(f.error.message), { code: f.error.code });
   if ('tooBig' in f) return f;
-  const id = Buffer.from(f.id.buffer, f.id.byteOffset, ID_BYTES) as BlobId;
-  return { id, size: f.size, codec: f.codec, bytes: Buffer.from(r.data, f.offset, f.length) };
+  // A copy (from Node's shared pool): the id outlives the reply's buffer, which it must not keep.
+  const id = Buffer.from(new Uint8Array(r.data, f.offset, ID_BYTES)) as BlobId;
+  return { id, size: f.size, codec: f.codec, bytes: Buffer.from(r.data, f.offset + ID_BYTES, f.length) };
 }
