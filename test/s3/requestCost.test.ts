@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startS3rver, type S3Server } from './server.js';
+import { startS3rverChild, type S3Server } from './server.js';
 import { Sandbox } from '../e2e/helpers.js';
 
 type Requests = Record<'get' | 'put' | 'post' | 'list' | 'head' | 'delete' | 'total', number>;
@@ -14,7 +14,8 @@ type Requests = Record<'get' | 'put' | 'post' | 'list' | 'head' | 'delete' | 'to
 describe('S3 request cost', () => {
   let server: S3Server;
   beforeAll(async () => {
-    server = await startS3rver();
+    // In a child process: the CLI runs with spawnSync, which would block an in-process server.
+    server = await startS3rverChild();
   }, 60_000);
   afterAll(async () => server?.close());
 
