@@ -37,6 +37,21 @@ export function requestCost(counts: Partial<Record<RequestKind, number>>, prices
   return sum;
 }
 
+/**
+ * One host's requests over a period, summed and priced (the CLI keeps the record: cli/requestLedger.ts;
+ * `stats` and `report` show it).
+ */
+export interface RequestSummary {
+  days: number;
+  since: string;
+  commands: number;
+  /** By kind (snake_case, as the `requests` object of every --json document), and the total. */
+  requests: Record<string, number>;
+  /** USD at the given prices per 1000 requests; null without prices. */
+  cost_usd: number | null;
+  by_command: Record<string, { runs: number; requests: number; cost_usd: number | null }>;
+}
+
 /** The HTTP method and query of an S3 request as a kind: a GET of a bucket with list-type is a LIST. */
 export function requestKind(method: string, query: Record<string, unknown> | undefined): RequestKind {
   const m = method.toUpperCase();

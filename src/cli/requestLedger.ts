@@ -1,18 +1,24 @@
 // What this host's commands cost in S3 requests, kept between runs: every command on an S3
 // repository adds one line (time, command, counts by kind) to `requests.json` in the repository's
-// cache folder, and `stats` sums the last 30 days and prices them (--request-prices or
-// SNAP_S3_PRICES). Local state of this client only, not a repository format: deleting the cache
+// cache folder, and `stats` and `report` sum the last 30 days and price them (--request-prices or
+// SNAP_S3_PRICES: hostRequests, describeRequests). Local state of this client only, not a repository format: deleting the cache
 // loses it, other hosts keep their own. Bounded: entries older than LEDGER_DAYS go, at most
 // MAX_ENTRIES stay.
 
 import path from 'node:path';
 import { readStateFile, writeStateFile } from '../repository/clientState.js';
-import { REQUEST_KINDS, requestCost, type RequestKind, type RequestPrices } from '../backend/requestCounts.js';
+import type { Repository } from '../repository/repository.js';
+import { REQUEST_KINDS, requestCost, type RequestKind, type RequestPrices, type RequestSummary } from '../backend/requestCounts.js';
+import { formatUsd } from '../maintenance/stats/cost.js';
+
+/** The --request-prices option of `stats` and `report`. */
+export const REQUEST_PRICES_HELP =
+  "S3 request prices in USD per 1000 requests, e.g. put=0.005,get=0.0004,list=0.005,delete=0 (kinds get put post list head delete; default SNAP_S3_PRICES): prices this host's requests of the last 30 days";
 
 const LEDGER_VERSION = 1;
 const LEDGER_DAYS = 90;
 const MAX_ENTRIES = 20_000;
-/** The window `stats` reports (a month, as storage is priced). */
+/** The window `stats` and `report` show (a month, as storage is priced). */
 export const REPORT_DAYS = 30;
 const DAY_MS = 86_400_000;
 
@@ -50,17 +56,6 @@ export function recordRequests(file: string, command: string, counts: Record<Req
   writeStateFile(file, { version: LEDGER_VERSION, entries: entries.slice(-MAX_ENTRIES) });
 }
 
-export interface RequestSummary {
-  days: number;
-  since: string;
-  commands: number;
-  /** By kind (snake_case, as the `requests` object of every --json document), and the total. */
-  requests: Record<string, number>;
-  /** USD at the given prices per 1000 requests; null without prices. */
-  cost_usd: number | null;
-  by_command: Record<string, { runs: number; requests: number; cost_usd: number | null }>;
-}
-
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
 /** The last REPORT_DAYS of this host's commands, summed and priced. */
@@ -88,4 +83,18 @@ export function summarizeRequests(file: string, prices: RequestPrices | undefine
     cost_usd: prices ? round(requestCost(total, prices)) : null,
     by_command: by,
   };
+}
+
+/** This host's requests of the last REPORT_DAYS on an S3 repository, priced when prices are given; null for a local one. */
+export function hostRequests(repo: Repository, prices: RequestPrices | undefined): RequestSummary | null {
+  return repo.backend.location.startsWith('s3://') ? summarizeRequests(ledgerFile(repo.cacheDir), prices) : null;
+}
+
+/** The summary as one line of text (stats, report). */
+export function describeRequests(r: RequestSummary): string {
+  const kinds = Object.entries(r.requests).filter(([k, n]) => k !== 'total' && n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+  return (
+    `S3 requests of this host's ${r.commands} command(s) in the last ${r.days} days: ${r.requests.total!}${kinds ? ` (${kinds})` : ''}` +
+    (r.cost_usd === null ? ' (give --request-prices for their cost)' : `, ${formatUsd(r.cost_usd)} at the given prices`)
+  );
 }

@@ -4,7 +4,7 @@ import { DEFAULT_PRICE_PER_GB_MONTH, formatRatio, formatUsd } from '../../mainte
 import { growth } from '../../maintenance/stats/growth.js';
 import { repositoryStats } from '../../maintenance/stats/repositoryStats.js';
 import { localTime, printJson, size, table } from '../output.js';
-import { ledgerFile, summarizeRequests } from '../requestLedger.js';
+import { describeRequests, hostRequests, REQUEST_PRICES_HELP } from '../requestLedger.js';
 import { addSnapshotFilterOptions, chooseSnapshots, snapshotFilter, type SnapshotFilterCliOptions } from '../snapshotOptions.js';
 import type { CliContext } from '../context.js';
 import type { Run } from './registry.js';
@@ -22,7 +22,7 @@ export function registerStats(program: Command, run: Run): void {
     .description('logical and stored size, deduplication and compression ratios, chunk count and monthly storage cost')
     .argument('[snapshots...]', 'snapshots to count (default: all)')
     .option('--price-per-gb-month <usd>', `storage price in USD per GB-month, GB = 2^30 bytes (default ${DEFAULT_PRICE_PER_GB_MONTH}, S3 Standard)`)
-    .option('--request-prices <prices>', "S3 request prices in USD per 1000 requests, e.g. put=0.005,get=0.0004,list=0.005,delete=0 (kinds get put post list head delete; default SNAP_S3_PRICES): prices this host's requests of the last 30 days")
+    .option('--request-prices <prices>', REQUEST_PRICES_HELP)
     .option('--growth', 'one row per snapshot, oldest first: logical bytes, new chunk bytes added (before and after compression), running stored total and its monthly cost')
     .option(
       '--exact',
@@ -80,7 +80,7 @@ async function statsCommand(ctx: CliContext, selectors: string[], o: StatsCliOpt
     }
     if (st.missing_blobs) ctx.warn(`snap: ${st.missing_blobs} referenced blob(s) are not in the index: run 'snap check'`);
     // S3: what this host's commands of the last 30 days cost in requests (requestLedger.ts).
-    const requests = repo.backend.location.startsWith('s3://') ? summarizeRequests(ledgerFile(repo.cacheDir), prices) : null;
+    const requests = hostRequests(repo, prices);
     if (ctx.json) {
       const { missing_blobs: _missing, ...doc } = st;
       return printJson(requests ? { ...doc, requests_30_days: requests } : doc);
@@ -99,12 +99,6 @@ async function statsCommand(ctx: CliContext, selectors: string[], o: StatsCliOpt
     const valueWidth = Math.max(...lines.map(([, v]) => v.length));
     for (const [k, v] of lines) ctx.say(`${`${k}:`.padEnd(keyWidth)}  ${v.padStart(valueWidth)}`);
     ctx.say(`(stored size: all pack files; cost at $${price} per GB-month, GB = 2^30 bytes)`);
-    if (requests) {
-      const kinds = Object.entries(requests.requests).filter(([k, n]) => k !== 'total' && n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
-      ctx.say(
-        `S3 requests of this host's ${requests.commands} command(s) in the last ${requests.days} days: ${requests.requests.total!}${kinds ? ` (${kinds})` : ''}` +
-          (requests.cost_usd === null ? ' (give --request-prices for their cost)' : `, ${formatUsd(requests.cost_usd)} at the given prices`),
-      );
-    }
+    if (requests) ctx.say(describeRequests(requests));
   });
 }

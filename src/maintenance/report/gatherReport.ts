@@ -3,8 +3,10 @@
 //
 // The numbers behind `snap report`: the growth rows (see stats/growth.ts), what the repository stores
 // now, and the largest files that the latest snapshot added or changed (a diff against the snapshot
-// before it, which skips every unchanged subtree, so it costs what changed).
+// before it, which skips every unchanged subtree, so it costs what changed). On S3, what this host's
+// commands cost in requests comes from the caller (the CLI keeps that record), as it is.
 
+import type { RequestSummary } from '../../backend/requestCounts.js';
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import { EntryType } from '../../tree/index.js';
@@ -38,11 +40,15 @@ export interface ReportData {
   /** Per row, tree metadata stored (part of total_stored_bytes). */
   treeStored: number[];
   latest: { id: string; against: string | null; files: LargeFile[] } | null;
+  /** This host's S3 requests of the last days and their cost; null (or absent) for a local repository. */
+  requests?: RequestSummary | null;
 }
 
 export interface ReportOptions {
   pricePerGbMonth: number;
   exact?: boolean;
+  /** This host's S3 requests (stats' `requests_30_days`), shown as they are. */
+  requests?: RequestSummary | null;
   progress?: (p: WalkProgress) => void;
   signal?: AbortSignal;
 }
@@ -64,6 +70,7 @@ export async function gatherReport(repo: Repository, snapshots: Snapshot[], opts
     rows: g.rows,
     treeStored: g.treeStored,
     latest: latest ? await largestNewFiles(repo, snapshots, latest, opts.signal) : null,
+    requests: opts.requests ?? null,
   };
 }
 

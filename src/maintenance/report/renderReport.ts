@@ -1,8 +1,10 @@
 // `snap report --html`: one self-contained page (inline CSS, inline SVG, one inline script that only
 // checks the page rendered), so it can be mailed, archived, or opened offline years later. The data is
 // also embedded as JSON (<script type="application/json" id="snap-report-data">) for other tools.
+// On S3 the page also shows this host's requests of the last 30 days and their cost (a table).
 
 import prettyBytes from 'pretty-bytes';
+import type { RequestSummary } from '../../backend/requestCounts.js';
 import { formatRatio, formatUsd, monthlyCost, ratio } from '../stats/cost.js';
 import { LARGEST_SNAPSHOTS, type ReportData } from './gatherReport.js';
 import { barChart, esc, hbarChart, lineChart } from './svgCharts.js';
@@ -42,7 +44,8 @@ export function renderReport(d: ReportData): string {
     ['Stored', bytes(d.storedBytes), `${d.packs} pack files`],
     ['Deduplication', formatRatio(dedup[dedup.length - 1] ?? 1), 'all snapshots / unique chunks'],
     ['Compression', formatRatio(compression[compression.length - 1] ?? 1), 'unique chunks / stored'],
-    ['Monthly cost', formatUsd(monthlyCost(d.storedBytes, d.pricePerGbMonth)), `at $${d.pricePerGbMonth} per GB-month`],
+    ['Monthly cost', formatUsd(monthlyCost(d.storedBytes, d.pricePerGbMonth)),
+      `at $${d.pricePerGbMonth} per GB-month${d.requests?.cost_usd != null ? `; requests ${formatUsd(d.requests.cost_usd)} (this host, ${d.requests.days} days)` : ''}`],
   ];
 
   const sections: string[] = [];
@@ -76,6 +79,7 @@ export function renderReport(d: ReportData): string {
       label: `${short(r.snapshot_id)}  ${when(r.time)}`, value: r.bytes_added,
       note: `stored ${bytes(r.bytes_stored)}, ${formatUsd(monthlyCost(r.bytes_stored, d.pricePerGbMonth))}/month`,
     })), bytes, COLORS.added)));
+  if (d.requests) sections.push(requestsSection(d.requests));
   if (d.latest) {
     const what = d.latest.against ? `compared with ${short(d.latest.against)}` : 'its first snapshot: every file is new';
     sections.push(section(`Largest new files of the latest snapshot (${short(d.latest.id)})`, `Files added or changed, ${what}.`,
@@ -96,8 +100,10 @@ export function renderReport(d: ReportData): string {
     'Stored totals include tree metadata; the stored card counts every pack file (headers and unused space included).',
     ...d.notes,
   ];
-  const data = JSON.stringify({ repository_id: d.repositoryId, generated: d.generated, price_per_gb_month: d.pricePerGbMonth, stored_bytes: d.storedBytes, rows, latest: d.latest })
-    .replace(/</g, '\\u003c');
+  const data = JSON.stringify({
+    repository_id: d.repositoryId, generated: d.generated, price_per_gb_month: d.pricePerGbMonth, stored_bytes: d.storedBytes, rows, latest: d.latest,
+    ...(d.requests ? { requests_30_days: d.requests } : {}),
+  }).replace(/</g, '\\u003c');
 
   return `<!DOCTYPE html>
 <html lang="en">
@@ -120,6 +126,28 @@ ${sections.join('\n')}
 </body>
 </html>
 `;
+}
+
+/** This host's S3 requests: by kind, and by command, with their cost when prices were given. */
+function requestsSection(r: RequestSummary): string {
+  const priced = r.cost_usd !== null;
+  const kinds = Object.keys(r.requests).filter((k) => k !== 'total');
+  const cost = (usd: number | null) => (usd === null ? '' : `<td>${esc(formatUsd(usd))}</td>`);
+  const byKind = [
+    `<table class="requests"><thead><tr>${kinds.map((k) => `<th>${esc(k.toUpperCase())}</th>`).join('')}<th>Total</th>${priced ? '<th>Cost</th>' : ''}</tr></thead><tbody>`,
+    `<tr>${kinds.map((k) => `<td>${r.requests[k]}</td>`).join('')}<td>${r.requests.total}</td>${cost(r.cost_usd)}</tr>`,
+    '</tbody></table>',
+  ].join('');
+  const commands = Object.entries(r.by_command).sort(([, a], [, b]) => b.requests - a.requests);
+  const byCommand = [
+    `<table class="requests by-command"><thead><tr><th>Command</th><th>Runs</th><th>Requests</th>${priced ? '<th>Cost</th>' : ''}</tr></thead><tbody>`,
+    ...commands.map(([name, c]) => `<tr><td>${esc(name)}</td><td>${c.runs}</td><td>${c.requests}</td>${cost(c.cost_usd)}</tr>`),
+    '</tbody></table>',
+  ].join('');
+  const sub =
+    `${r.commands} command(s) of this host since ${when(r.since)} UTC (the last ${r.days} days); each host counts its own, so add the hosts' figures for the bill. ` +
+    (priced ? 'Cost at the given prices per 1000 requests.' : 'Give --request-prices (or SNAP_S3_PRICES) for their cost.');
+  return `<section><h2>S3 requests of this host</h2><p class="sub">${esc(sub)}</p>${byKind}${byCommand}</section>`;
 }
 
 function section(title: string, sub: string, chart: string): string {
@@ -148,6 +176,8 @@ svg .tick { font-size: 11px; fill: var(--muted); } svg .legend { font-size: 12px
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: 13px; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: right; white-space: nowrap; }
 th:nth-child(-n+3), td:nth-child(-n+3) { text-align: left; }
+table.requests th, table.requests td { text-align: right; } table.by-command th:first-child, table.by-command td:first-child { text-align: left; }
+table + table { margin-top: 10px; }
 footer { margin-top: 24px; font-size: 12px; }
 `;
 
