@@ -1,10 +1,13 @@
 // The 4-byte shuffle codec: exact inverse for every length and alignment, pinned layout, and a
 // detector that picks fp32 tensors but not text, random bytes or short blobs.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeLaneOrder, encodeLaneOrder, shuffleWords, unshuffleWords, wordLaneOrder } from '../../src/pack/byteShuffle.js';
 import { Codec, decodeBlob, encodeBlob } from '../../src/pack/codec.js';
+import { entropyBits } from '../../src/pack/entropy.js';
 
 const ORDERS = [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]];
 
@@ -82,5 +85,42 @@ describe('codec 2 (zstd of shuffled words)', () => {
     expect(enc.codec).toBe(Codec.ZstdShuffle4);
     await expect(decodeBlob(enc.codec, Buffer.concat([Buffer.of(0), enc.bytes.subarray(1)]), weights.length)).rejects.toThrow(/lane order/);
     await expect(decodeBlob(enc.codec, enc.bytes, weights.length + 1)).rejects.toThrow(/expected/);
+  });
+});
+
+describe('wordLaneOrder reads words where it can, and decides as the byte loop does', () => {
+  // The decision as it was made before the word-wise counts and the first look: one byte at a time.
+  function byteLoopOrder(buf: Buffer): number[] | undefined {
+    if (buf.length < 16 * 1024) return undefined;
+    const n = Math.min(buf.length, 16 * 1024) & ~3;
+    const start = ((buf.length - n) >> 1) & ~3;
+    const counts = new Uint32Array(1024);
+    for (let i = 0; i < n; i++) counts[(i & 3) * 256 + buf[start + i]!]!++;
+    const bits = [0, 1, 2, 3].map((lane) => entropyBits(counts, lane * 256, n / 4));
+    const sorted = [...bits].sort((a, b) => a - b);
+    if (sorted[0]! > 6 || sorted[2]! < 7.5) return undefined;
+    return [0, 1, 2, 3].sort((a, b) => bits[a]! - bits[b]! || a - b);
+  }
+  const text = readFileSync(path.join(import.meta.dirname, '../../node_modules/typescript/lib/lib.dom.d.ts')).subarray(0, 200_000);
+  const inputs: Array<[string, Buffer]> = [
+    ['fp32 weights', fp32Weights(60_000, 7)],
+    ['text', text],
+    ['random', randomBytes(100_000)],
+    ['fp32 then text', Buffer.concat([fp32Weights(20_000, 3), text.subarray(0, 80_000)])],
+  ];
+  for (const [what, data] of inputs) {
+    it(`${what}, at every offset mod 4 in its buffer and every length mod 4`, () => {
+      for (let off = 0; off < 4; off++) {
+        for (let cut = 0; cut < 4; cut++) {
+          const backing = Buffer.alloc(data.length + 8);
+          data.copy(backing, off);
+          const view = backing.subarray(off, off + data.length - cut);
+          expect(wordLaneOrder(view), `offset ${off}, length −${cut}`).toEqual(byteLoopOrder(view));
+        }
+      }
+    });
+  }
+  it('finds the lanes of fp32 weights (so the comparison above is not only of undefined)', () => {
+    expect(wordLaneOrder(fp32Weights(60_000, 7))).toBeDefined();
   });
 });
