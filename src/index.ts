@@ -42,7 +42,7 @@ export { DEFAULT_COMPRESSION, parseCompression, type CompressionConfig } from '.
 export { DEFAULT_KDF, parseKdf, formatKdf, isWeakKdf, type KdfParams } from './crypto/index.js';
 export type { BackendOptions } from './backend/openBackend.js';
 export { plainHttpWarning, type S3BackendOptions } from './backend/s3Options.js';
-export { RequestCounts, requestCost, REQUEST_KINDS, type RequestKind, type RequestPrices } from './backend/requestCounts.js';
+export { RequestCounts, requestCost, REQUEST_KINDS, type RequestKind, type RequestPrices, type RequestSummary } from './backend/requestCounts.js';
 export { readStateFile, writeStateFile } from './repository/clientState.js';
 
 // Maintenance and the other commands: one operation per command (plan/execute pairs where the
