@@ -27,7 +27,9 @@ export function shuffleWords(src: Buffer, order: readonly number[]): Buffer {
   const words = Math.floor(src.length / SHUFFLE_WIDTH);
   const quads = words >> 2; // four words at a time: each lane gets one whole Uint32 per step
   const w = alignedWords(src, words);
-  const lanes = new Uint32Array(SHUFFLE_WIDTH * quads);
+  // Not zero-filled: every word is written below (a zeroed array cost a memset of each blob).
+  const laneBytes = Buffer.allocUnsafeSlow(SHUFFLE_WIDTH * quads * 4);
+  const lanes = new Uint32Array(laneBytes.buffer, laneBytes.byteOffset, SHUFFLE_WIDTH * quads);
   const [s0, s1, s2, s3] = order.map(laneShift) as [number, number, number, number];
   for (let q = 0, i = 0; q < quads; q++, i += 4) {
     const a = w[i]!, b = w[i + 1]!, c = w[i + 2]!, d = w[i + 3]!;
@@ -37,7 +39,6 @@ export function shuffleWords(src: Buffer, order: readonly number[]): Buffer {
     lanes[3 * quads + q] = gather(a, b, c, d, s3);
   }
   const out = Buffer.allocUnsafe(src.length);
-  const laneBytes = Buffer.from(lanes.buffer);
   for (let k = 0; k < SHUFFLE_WIDTH; k++) {
     laneBytes.copy(out, k * words, k * quads * 4, (k + 1) * quads * 4);
     for (let i = quads * 4; i < words; i++) out[k * words + i] = src[i * SHUFFLE_WIDTH + order[k]!]!;
