@@ -21,39 +21,6 @@ export async function mapPool<T, R>(items: readonly T[], width: number, fn: (ite
 }
 
 /**
- * fn over every item, at most `width` at once, and `consume` of each result in item order (one at a
- * time): for results that must be applied in order (index files: the newest one's entry wins) but
- * should not all be held at once. An item keeps its slot until it is consumed, so at most `width`
- * results wait in memory however many items there are.
- */
-export async function mapPoolInOrder<T, R>(
-  items: readonly T[],
-  width: number,
-  fn: (item: T, index: number) => Promise<R>,
-  consume: (result: R, index: number) => void | Promise<void>,
-  signal?: AbortSignal,
-): Promise<void> {
-  // Items start in index order, so each one's turn is the previous one's consume; a failure makes
-  // every later item fail too (after its own fn settles), and the pool throws the first error.
-  let previous: Promise<void> = Promise.resolve();
-  await mapPool(items, width, (item, i) => {
-    let result: Promise<R>;
-    try {
-      result = fn(item, i);
-    } catch (error) {
-      result = Promise.reject(error);
-    }
-    const after = previous;
-    previous = (async () => {
-      const r = await result;
-      await after;
-      await consume(r, i);
-    })();
-    return previous;
-  }, signal);
-}
-
-/**
  * fn over a work queue that fn itself may grow (a walk that finds more work as it goes): at most
  * `width` at once, items taken from the end of `queue` (depth first, so the queue stays short).
  * Ends when the queue is empty and no call is running.

@@ -13,7 +13,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database, RootDatabase } from 'lmdb';
 import { ID_BYTES, type BlobId } from '../ids.js';
-import { mapPoolInOrder } from '../pool.js';
 import type { IndexPack } from './indexFormat.js';
 import { RunFiles, sortedOffsets } from './runFiles.js';
 import { buildBeside } from './buildBeside.js';
@@ -140,34 +139,37 @@ export class IndexCache {
     let seq = 1;
     const value = Buffer.alloc(VALUE_BYTES);
     const seqKey = Buffer.alloc(4 + ID_BYTES);
-    // Files are numbered in `names` order, each written as soon as it and those before it are loaded.
-    await mapPoolInOrder(names, loadConcurrency, (name) => load(name), (packs, k) => {
+    for (let i = 0; i < names.length; i += loadConcurrency) {
+      const group = names.slice(i, i + loadConcurrency);
+      const loaded = await Promise.all(group.map(load));
       this.env.transactionSync(() => {
-        const fileSeq = seq++;
-        const ids = Buffer.allocUnsafe(packs.reduce((n, p) => n + p.entries.length, 0) * ID_BYTES);
-        let at = 0;
-        writeLocationSeq(value, fileSeq);
-        for (const p of packs) {
-          writeLocationPack(value, p.packId);
-          for (const e of p.entries) {
-            writeLocationFields(value, ID_BYTES, e);
-            runs.add(e.id, value);
-            e.id.copy(ids, at);
-            at += ID_BYTES;
+        loaded.forEach((packs, k) => {
+          const fileSeq = seq++;
+          const ids = Buffer.allocUnsafe(packs.reduce((n, p) => n + p.entries.length, 0) * ID_BYTES);
+          let at = 0;
+          writeLocationSeq(value, fileSeq);
+          for (const p of packs) {
+            writeLocationPack(value, p.packId);
+            for (const e of p.entries) {
+              writeLocationFields(value, ID_BYTES, e);
+              runs.add(e.id, value);
+              e.id.copy(ids, at);
+              at += ID_BYTES;
+            }
           }
-        }
-        // by_seq keys are (seq, id): files come in seq order, so sorted ids append.
-        seqKey.writeUInt32BE(fileSeq, 0);
-        let prev = -1;
-        for (const o of sortedOffsets(ids, ID_BYTES, ID_BYTES)) {
-          if (prev >= 0 && ids.compare(ids, prev, prev + ID_BYTES, o, o + ID_BYTES) === 0) continue;
-          ids.copy(seqKey, 4, o, o + ID_BYTES);
-          this.bySeq.putSync(seqKey, EMPTY, { append: true });
-          prev = o;
-        }
-        this.files.putSync(names[k]!, fileSeq);
+          // by_seq keys are (seq, id): files come in seq order, so sorted ids append.
+          seqKey.writeUInt32BE(fileSeq, 0);
+          let prev = -1;
+          for (const o of sortedOffsets(ids, ID_BYTES, ID_BYTES)) {
+            if (prev >= 0 && ids.compare(ids, prev, prev + ID_BYTES, o, o + ID_BYTES) === 0) continue;
+            ids.copy(seqKey, 4, o, o + ID_BYTES);
+            this.bySeq.putSync(seqKey, EMPTY, { append: true });
+            prev = o;
+          }
+          this.files.putSync(group[k]!, fileSeq);
+        });
       });
-    });
+    }
     runs.finish();
     const R = RUN_RECORD_BYTES;
     for (let r = 0; r < RunFiles.count; r++) {
@@ -219,15 +221,19 @@ export class IndexCache {
     const fresh = present.filter((n) => !applied.has(n));
     let batch: Array<{ name: string; packs: IndexPack[] }> = [];
     let batchEntries = 0;
-    await mapPoolInOrder(fresh, loadConcurrency, async (name) => ({ name, packs: await load(name) }), (f) => {
-      batch.push(f);
-      batchEntries += f.packs.reduce((n, p) => n + p.entries.length, 0);
-      if (batchEntries >= APPLY_BATCH_ENTRIES) {
-        this.applyFiles(batch);
-        batch = [];
-        batchEntries = 0;
+    for (let i = 0; i < fresh.length; i += loadConcurrency) {
+      const names = fresh.slice(i, i + loadConcurrency);
+      const loaded = await Promise.all(names.map(async (name) => ({ name, packs: await load(name) })));
+      for (const f of loaded) {
+        batch.push(f);
+        batchEntries += f.packs.reduce((n, p) => n + p.entries.length, 0);
+        if (batchEntries >= APPLY_BATCH_ENTRIES) {
+          this.applyFiles(batch);
+          batch = [];
+          batchEntries = 0;
+        }
       }
-    });
+    }
     if (batch.length) this.applyFiles(batch);
     const presentSet = new Set(present);
     const gone = [...applied].filter((n) => !presentSet.has(n));

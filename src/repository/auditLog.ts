@@ -12,7 +12,6 @@ import os from 'node:os';
 import type { Backend } from '../backend/backend.js';
 import { objectName } from '../crypto/index.js';
 import { IntegrityError } from '../errors.js';
-import { mapPool } from '../pool.js';
 import type { Crypt } from '../crypto/index.js';
 import { readStateFile, writeStateFile } from './clientState.js';
 
@@ -120,15 +119,17 @@ export async function readLog(backend: Backend, crypt: Crypt): Promise<{ entries
 async function readEntries(backend: Backend, crypt: Crypt, names: string[]): Promise<{ entries: StoredLogEntry[]; unreadable: UnreadableLogEntry[] }> {
   const entries: StoredLogEntry[] = [];
   const unreadable: UnreadableLogEntry[] = [];
-  await mapPool(names, READ_CONCURRENCY, async (n) => {
-    try {
-      const stored = await backend.get(n);
-      entries.push({ ...decodeLogEntry(openEntry(crypt, stored, n), n), name: n, id: objectName(stored) });
-    } catch (e) {
-      if (!(e instanceof IntegrityError)) throw e;
-      unreadable.push({ name: n, message: e.message });
-    }
-  });
+  for (let i = 0; i < names.length; i += READ_CONCURRENCY) {
+    await Promise.all(names.slice(i, i + READ_CONCURRENCY).map(async (n) => {
+      try {
+        const stored = await backend.get(n);
+        entries.push({ ...decodeLogEntry(openEntry(crypt, stored, n), n), name: n, id: objectName(stored) });
+      } catch (e) {
+        if (!(e instanceof IntegrityError)) throw e;
+        unreadable.push({ name: n, message: e.message });
+      }
+    }));
+  }
   unreadable.sort((a, b) => (a.name < b.name ? -1 : 1));
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
   return { entries, unreadable };

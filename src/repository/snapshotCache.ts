@@ -13,7 +13,6 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { validateSnapshotRecord, type Snapshot } from './snapshotRecord.js';
-import { mapPool } from '../pool.js';
 
 const CACHE_VERSION = 1;
 /** Records read at once from the repository (bounds memory with thousands of new records). */
@@ -36,8 +35,10 @@ export async function listSnapshotsCached(file: string, ids: string[], load: (id
     else missing.push(id);
   }
   let loaded = 0;
-  for (const s of await mapPool(missing, LOAD_CONCURRENCY, (id) => load(id))) {
-    if (s) out.push(s), loaded++;
+  for (let i = 0; i < missing.length; i += LOAD_CONCURRENCY) {
+    for (const s of await Promise.all(missing.slice(i, i + LOAD_CONCURRENCY).map(load))) {
+      if (s) out.push(s), loaded++;
+    }
   }
   if (loaded > 0 || cached.size !== out.length - loaded) writeCache(file, out, seal);
   return out;

@@ -21,7 +21,6 @@ import { encodePackHeader, HEADER_ENTRY_BYTES, HEADER_LENGTH_BYTES, packIdOf, pa
 import type { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshotRecord.js';
 import type { SnapshotId } from '../../ids.js';
-import { mapPool } from '../../pool.js';
 import { loadIndexTruth, type IndexTruth } from './indexTruth.js';
 import { readData } from './readData.js';
 import { selectPacks, type DataSubset, type PackSize } from './readDataSubset.js';
@@ -132,13 +131,16 @@ async function checkAudit(repo: Repository, report: (e: CheckError) => void, not
 async function statPacks(repo: Repository): Promise<PackSize[]> {
   const names = packNames(await repo.backend.list('data/'));
   const out: PackSize[] = [];
-  const sizes = await mapPool(names, STAT_CONCURRENCY, (n) => repo.backend.stat(n));
-  names.forEach((n, j) => {
-    const id = packIdOf(n);
-    const st = sizes[j];
-    // A name that is not data/<xx>/<id> is not a pack this program wrote.
-    if (st && id) out.push({ id, size: st.size });
-  });
+  for (let i = 0; i < names.length; i += STAT_CONCURRENCY) {
+    const batch = names.slice(i, i + STAT_CONCURRENCY);
+    const sizes = await Promise.all(batch.map((n) => repo.backend.stat(n)));
+    batch.forEach((n, j) => {
+      const id = packIdOf(n);
+      const st = sizes[j];
+      // A name that is not data/<xx>/<id> is not a pack this program wrote.
+      if (st && id) out.push({ id, size: st.size });
+    });
+  }
   return out;
 }
 

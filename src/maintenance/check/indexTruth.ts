@@ -5,7 +5,6 @@
 
 import { ID_BYTES, type BlobId, type BlobType } from '../../ids.js';
 import { InterruptedError } from '../../errors.js';
-import { mapPoolInOrder } from '../../pool.js';
 import type { BlobLocation } from '../../pack/packReader.js';
 import type { IndexPack } from '../../blobindex/indexFormat.js';
 import { decodeLocation, encodeLocation, LOCATION_BYTES, readLocationFields } from '../../blobindex/locationCodec.js';
@@ -82,24 +81,25 @@ export async function loadIndexTruth(
 ): Promise<IndexTruth> {
   const truth = new IndexTruth(scratch.table('blobs'), scratch.table('by_pack'));
   const names = await repo.listIndexFiles();
-  await mapPoolInOrder(
-    names,
-    LOAD_CONCURRENCY,
-    async (name) => {
-      try {
-        return await repo.loadIndexFile(name);
-      } catch (e) {
-        if (e instanceof InterruptedError) throw e;
-        errors(checkError('index_unreadable', `index/${name} cannot be read: ${(e as Error).message}`));
-        return undefined;
-      }
-    },
-    (packs) => {
-      if (!packs) return;
+  for (let i = 0; i < names.length; i += LOAD_CONCURRENCY) {
+    if (signal?.aborted) throw new InterruptedError();
+    const batch = names.slice(i, i + LOAD_CONCURRENCY);
+    const loaded = await Promise.all(
+      batch.map(async (name) => {
+        try {
+          return await repo.loadIndexFile(name);
+        } catch (e) {
+          if (e instanceof InterruptedError) throw e;
+          errors(checkError('index_unreadable', `index/${name} cannot be read: ${(e as Error).message}`));
+          return undefined;
+        }
+      }),
+    );
+    for (const packs of loaded) {
+      if (!packs) continue;
       truth.files++;
       for (const p of packs) truth.add(p);
-    },
-    signal,
-  );
+    }
+  }
   return truth;
 }

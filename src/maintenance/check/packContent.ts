@@ -9,7 +9,6 @@ import { packObjectName, type PackEntry } from '../../pack/packFormat.js';
 import { tryOpenBlob, type BlobLocation } from '../../pack/openBlob.js';
 import { packHeaderOf, packInMemory } from '../../pack/packReader.js';
 import type { Repository } from '../../repository/repository.js';
-import { mapPool } from '../../pool.js';
 
 /** Blobs of one pack opened at once: decompression runs on the libuv pool. */
 const BLOB_CONCURRENCY = 8;
@@ -63,9 +62,12 @@ export async function verifyBlobsIn(
   blobs: Array<{ id: BlobId; loc: BlobLocation }>,
 ): Promise<Array<{ id: BlobId; loc: BlobLocation; reason: string }>> {
   const bad: Array<{ id: BlobId; loc: BlobLocation; reason: string }> = [];
-  const reasons = await mapPool(blobs, BLOB_CONCURRENCY, (b) => verifyBlobIn(repo, pack, b.id, b.loc));
-  reasons.forEach((reason, j) => {
-    if (reason) bad.push({ ...blobs[j]!, reason });
-  });
+  for (let i = 0; i < blobs.length; i += BLOB_CONCURRENCY) {
+    const group = blobs.slice(i, i + BLOB_CONCURRENCY);
+    const reasons = await Promise.all(group.map((b) => verifyBlobIn(repo, pack, b.id, b.loc)));
+    reasons.forEach((reason, j) => {
+      if (reason) bad.push({ ...group[j]!, reason });
+    });
+  }
   return bad;
 }
