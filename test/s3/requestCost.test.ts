@@ -47,10 +47,7 @@ describe('S3 request cost', () => {
       }
       const list = sb.json<unknown>(['list']) as unknown;
       expect(Array.isArray(list)).toBe(true);
-      const prices = { put: 5, get: 0.4, list: 5, delete: 0, head: 0.4, post: 5 };
-      const doc = sb.json<{ requests_30_days: { commands: number; requests: Requests; cost_usd: number; by_command: Record<string, { runs: number; requests: number; cost_usd: number }> } }>(
-        ['stats', '--request-prices', Object.entries(prices).map(([k, v]) => `${k}=${v}`).join(',')],
-      );
+      const doc = sb.json<{ requests_30_days: Summary }>(['stats', '--request-prices', PRICE_ARG]);
       const r = doc.requests_30_days;
       expect(r.by_command.create!.runs).toBe(2);
       // The --json document is printed before the lock is released; the ledger has that DELETE too.
@@ -58,10 +55,9 @@ describe('S3 request cost', () => {
       expect(r.by_command.create!.requests).toBeGreaterThanOrEqual(printed);
       expect(r.by_command.create!.requests).toBeLessThanOrEqual(printed + 2 * 2);
       expect(r.by_command.list!.runs).toBe(1);
-      const cost = (q: Requests) => (Object.keys(prices) as Array<keyof typeof prices>).reduce((s, k) => s + (q[k] * prices[k]) / 1000, 0);
-      expect(r.by_command.create!.cost_usd).toBeGreaterThanOrEqual(cost(creates[0]!) + cost(creates[1]!) - 1e-6);
-      expect(r.by_command.create!.cost_usd).toBeLessThan(cost(creates[0]!) + cost(creates[1]!) + 0.01);
-      expect(r.cost_usd).toBeCloseTo(cost(r.requests), 6);
+      expect(r.by_command.create!.cost_usd).toBeGreaterThanOrEqual(costOf(creates[0]!) + costOf(creates[1]!) - 1e-6);
+      expect(r.by_command.create!.cost_usd).toBeLessThan(costOf(creates[0]!) + costOf(creates[1]!) + 0.01);
+      expect(r.cost_usd).toBeCloseTo(costOf(r.requests), 6);
       expect(r.commands).toBe(3); // init opens no repository through withRepo; stats counts itself only after it ran
       // Without prices: the counts, and no cost; a bad price list is an argument error.
       expect(sb.json<{ requests_30_days: { cost_usd: null } }>(['stats']).requests_30_days.cost_usd).toBeNull();
