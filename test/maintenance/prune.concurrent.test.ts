@@ -160,6 +160,35 @@ describe('prune while a create is paused at its commit point', () => {
     expect(check.code, check.stdout + check.stderr).toBe(0);
   }, 60_000);
 
+  it('a whole backup between the two listings of a prune\'s scan: its snapshot stays indexed, restores and checks clean', async () => {
+    // The prune pauses between its listing of index/ and of data/ (SNAP_PAUSE_AT=prune-scan-listed)
+    // while another host's backup runs start to end. With data/ listed before index/, this backup's
+    // packs looked "missing" (indexed, not listed), prune dropped them from the index file it
+    // replaced, and the new snapshot's root tree was in no index (the torture test's tree_missing).
+    const s = setup();
+    const release = s.sb.path('release-prune');
+    const prune = s.sb.spawn(['prune', '--json'], { SNAP_PAUSE_AT: `prune-scan-listed:${PAUSE_MS}`, SNAP_PAUSE_RELEASE: release });
+    let stderr = '';
+    let stdout = '';
+    prune.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const paused = new Promise<void>((resolve) => prune.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('paused at prune-scan-listed')) resolve();
+    }));
+    const ended = new Promise<number | null>((resolve) => prune.on('exit', resolve));
+    await Promise.race([paused, ended]);
+    expect(stderr).toContain('paused at prune-scan-listed');
+    const tree = snapshotTree(s.src);
+    const created = s.sb.json<{ snapshot_id: string }>(['create', s.src], { env: { SNAP_CACHE_DIR: s.sb.path('cache-create') } });
+    writeFileSync(release, '');
+    expect(await ended, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ packs_deleted: 0 });
+    expect(outcomeIsSound(s, { code: 0, stdout: JSON.stringify(created), stderr: '' }, tree)).toBe('saved');
+    // And after the grace period, the packs the scan saw as unindexed are recovered, not deleted.
+    s.sb.ok(['prune', '--grace', '0s']);
+    expect(outcomeIsSound(s, { code: 0, stdout: JSON.stringify(created), stderr: '' }, tree)).toBe('saved');
+  }, 60_000);
+
   it('a backup does not deduplicate against condemned packs: it stores the data again', () => {
     const s = setup();
     s.sb.ok(['forget', s.old]);

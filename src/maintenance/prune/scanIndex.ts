@@ -12,7 +12,8 @@
 
 import { TAG_BYTES } from '../../crypto/index.js';
 import { BlobType } from '../../ids.js';
-import { encodePackHeader, HEADER_ENTRY_BYTES, HEADER_LENGTH_BYTES, packIdOf } from '../../pack/packFormat.js';
+import { encodePackHeader, HEADER_ENTRY_BYTES, HEADER_LENGTH_BYTES, packIdOf, packObjectName } from '../../pack/packFormat.js';
+import { pausePoint } from '../../repository/crashPoint.js';
 import type { Repository } from '../../repository/repository.js';
 import type { SortedIds } from './idSet.js';
 import type { PackSummary } from './planPrune.js';
@@ -43,6 +44,12 @@ export interface ScanOptions {
   condemned?: ReadonlySet<string>;
 }
 
+async function packExists(repo: Repository, id: string, present: Set<string>): Promise<boolean> {
+  if (!(await repo.backend.stat(packObjectName(id)))) return false;
+  present.add(id);
+  return true;
+}
+
 /** Bytes of a pack file holding `count` blobs of `blobBytes` stored bytes (matches PackWriter.finish). */
 export function packFileSize(repo: Repository, count: number, blobBytes: number): number {
   const header = encodePackHeader([]).length + count * HEADER_ENTRY_BYTES + (repo.crypt.encrypted ? TAG_BYTES : 0);
@@ -50,6 +57,13 @@ export function packFileSize(repo: Repository, count: number, blobBytes: number)
 }
 
 export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOptions = {}): Promise<IndexScan> {
+  // Index files first, data/ second. A writer makes its pack durable before an index file names it
+  // (invariant 1), so every pack an index file listed here names is already in data/ when data/ is
+  // listed after it. The other order made a concurrent backup's brand-new pack look "missing" (its
+  // index file listed, its pack not yet): prune dropped the pack from the index file it then
+  // replaced, and the backup's snapshot was left with a root tree no index named.
+  const indexFiles = await repo.listIndexFiles();
+  await pausePoint('prune-scan-listed');
   const present = new Set<string>();
   for (const name of await repo.backend.list('data/')) {
     const id = packIdOf(name);
@@ -62,7 +76,6 @@ export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOpt
   const rank: number[] = [];
   const packs: ScannedPack[] = [];
   const byId = new Map<string, ScannedPack>();
-  const indexFiles = await repo.listIndexFiles();
 
   // One index file at a time: memory holds one decoded file, not the whole index.
   for (let f = 0; f < indexFiles.length; f++) {
@@ -73,7 +86,9 @@ export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOpt
         if (!known.indexFiles.includes(name)) known.indexFiles.push(name);
         continue;
       }
-      const exists = present.has(p.packId);
+      // A listing may lag behind a write (an eventually consistent bucket): a pack that the listing
+      // lacks is only missing when a direct look agrees. Rare, so one stat each is cheap.
+      const exists = present.has(p.packId) || (await packExists(repo, p.packId, present));
       const pack: ScannedPack = {
         id: p.packId,
         ordinal: packs.length,
