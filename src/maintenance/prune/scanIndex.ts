@@ -44,12 +44,6 @@ export interface ScanOptions {
   condemned?: ReadonlySet<string>;
 }
 
-async function packExists(repo: Repository, id: string, present: Set<string>): Promise<boolean> {
-  if (!(await repo.backend.stat(packObjectName(id)))) return false;
-  present.add(id);
-  return true;
-}
-
 /** Bytes of a pack file holding `count` blobs of `blobBytes` stored bytes (matches PackWriter.finish). */
 export function packFileSize(repo: Repository, count: number, blobBytes: number): number {
   const header = encodePackHeader([]).length + count * HEADER_ENTRY_BYTES + (repo.crypt.encrypted ? TAG_BYTES : 0);
@@ -88,7 +82,7 @@ export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOpt
       }
       // A listing may lag behind a write (an eventually consistent bucket): a pack that the listing
       // lacks is only missing when a direct look agrees. Rare, so one stat each is cheap.
-      const exists = present.has(p.packId) || (await packExists(repo, p.packId, present));
+      const exists = present.has(p.packId) || (await repo.backend.stat(packObjectName(p.packId))) !== undefined;
       const pack: ScannedPack = {
         id: p.packId,
         ordinal: packs.length,
@@ -140,7 +134,7 @@ export async function scanIndex(repo: Repository, used: SortedIds, opts: ScanOpt
   // Packs no index file names: written by a backup or prune that was killed before its index.
   for (const id of [...present].sort()) {
     if (byId.has(id)) continue;
-    const st = await repo.backend.stat(`data/${id.slice(0, 2)}/${id}`);
+    const st = await repo.backend.stat(packObjectName(id));
     const size = st?.size ?? 0;
     rank.push(0);
     const pack: ScannedPack = {
