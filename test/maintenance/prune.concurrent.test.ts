@@ -36,33 +36,39 @@ function setup(): Setup {
 
 type Ended = Promise<{ code: number | null; stdout: string; stderr: string }>;
 
-/** Start a create that pauses at its commit point; resolves once it is paused, with a resume function. */
-async function pausedCreate(s: Setup, point = 'create-commit'): Promise<{ resume: () => Ended }> {
-  // Its own cache folder, as another host would have (a stopped process must not hold the LMDB
-  // cache the others use); it finds the old snapshot's blobs through the index files and dedups.
-  const release = s.sb.path('release');
-  const child = s.sb.spawn(['create', s.src, '--json'], {
-    SNAP_PAUSE_AT: `${point}:${PAUSE_MS}`, SNAP_PAUSE_RELEASE: release, SNAP_CACHE_DIR: s.sb.path('cache-create'),
-  });
+/**
+ * Start `snap args` that pauses at pause point `point`; resolves once it is paused (or has ended
+ * without pausing: `paused` false), with a resume function.
+ */
+async function pausedRun(s: Setup, args: string[], point: string, env: Record<string, string> = {}): Promise<{ paused: boolean; resume: () => Ended }> {
+  const release = s.sb.path(`release-${point}`);
+  const child = s.sb.spawn(args, { SNAP_PAUSE_AT: `${point}:${PAUSE_MS}`, SNAP_PAUSE_RELEASE: release, ...env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  const paused = new Promise<void>((resolve) => {
+  const paused = new Promise<boolean>((resolve) => {
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      if (stderr.includes(`paused at ${point}`)) resolve();
+      if (stderr.includes(`paused at ${point}`)) resolve(true);
     });
   });
   const ended = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.on('exit', (code) => resolve({ code, stdout, stderr })),
   );
-  await Promise.race([paused, ended]);
   return {
+    paused: await Promise.race([paused, ended.then(() => false)]),
     resume: () => {
       writeFileSync(release, '');
       return ended;
     },
   };
+}
+
+/** Start a create that pauses at its commit point; resolves once it is paused, with a resume function. */
+function pausedCreate(s: Setup, point = 'create-commit'): Promise<{ resume: () => Ended }> {
+  // Its own cache folder, as another host would have (a stopped process must not hold the LMDB
+  // cache the others use); it finds the old snapshot's blobs through the index files and dedups.
+  return pausedRun(s, ['create', s.src, '--json'], point, { SNAP_CACHE_DIR: s.sb.path('cache-create') });
 }
 
 function outcomeIsSound(s: Setup, r: { code: number | null; stdout: string; stderr: string }, tree: ReturnType<typeof snapshotTree>): 'saved' | 'refused' {
@@ -166,27 +172,18 @@ describe('prune while a create is paused at its commit point', () => {
     // packs looked "missing" (indexed, not listed), prune dropped them from the index file it
     // replaced, and the new snapshot's root tree was in no index (the torture test's tree_missing).
     const s = setup();
-    const release = s.sb.path('release-prune');
-    const prune = s.sb.spawn(['prune', '--json'], { SNAP_PAUSE_AT: `prune-scan-listed:${PAUSE_MS}`, SNAP_PAUSE_RELEASE: release });
-    let stderr = '';
-    let stdout = '';
-    prune.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const paused = new Promise<void>((resolve) => prune.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('paused at prune-scan-listed')) resolve();
-    }));
-    const ended = new Promise<number | null>((resolve) => prune.on('exit', resolve));
-    await Promise.race([paused, ended]);
-    expect(stderr).toContain('paused at prune-scan-listed');
+    const prune = await pausedRun(s, ['prune', '--json'], 'prune-scan-listed');
+    expect(prune.paused).toBe(true);
     const tree = snapshotTree(s.src);
     const created = s.sb.json<{ snapshot_id: string }>(['create', s.src], { env: { SNAP_CACHE_DIR: s.sb.path('cache-create') } });
-    writeFileSync(release, '');
-    expect(await ended, stderr).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ packs_deleted: 0 });
-    expect(outcomeIsSound(s, { code: 0, stdout: JSON.stringify(created), stderr: '' }, tree)).toBe('saved');
+    const pruned = await prune.resume();
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(JSON.parse(pruned.stdout)).toMatchObject({ packs_deleted: 0 });
+    const saved = { code: 0, stdout: JSON.stringify(created), stderr: '' };
+    expect(outcomeIsSound(s, saved, tree)).toBe('saved');
     // And after the grace period, the packs the scan saw as unindexed are recovered, not deleted.
     s.sb.ok(['prune', '--grace', '0s']);
-    expect(outcomeIsSound(s, { code: 0, stdout: JSON.stringify(created), stderr: '' }, tree)).toBe('saved');
+    expect(outcomeIsSound(s, saved, tree)).toBe('saved');
   }, 60_000);
 
   it('a backup does not deduplicate against condemned packs: it stores the data again', () => {
