@@ -9,6 +9,10 @@
 // a blob the repository still holds. `epoch` changes whenever a blob leaves the cache with no
 // fallback (and on clear): whoever remembered "these blobs were indexed" (the directory
 // fingerprints of create) knows then to look again.
+//
+// An entry names its pack by (index file seq, place in that file's pack list): 22 bytes a value
+// instead of 50, and the list of each file's blob ids is one value (`file_ids`), not a key per blob,
+// so the cache is about half the size, and so are the pages a backup maps and dirties (docs/benchmarks.md).
 
 import { randomBytes } from 'node:crypto';
 import type { Database, RootDatabase } from 'lmdb';
@@ -17,16 +21,22 @@ import type { IndexPack } from './indexFormat.js';
 import { RunFiles, sortedOffsets } from './runFiles.js';
 import { buildBeside } from './buildBeside.js';
 import { isLmdbDamage, openCacheEnv, setAside } from './lmdbFile.js';
-import { CACHED_LOCATION_BYTES, decodeLocation, locationSeq, writeLocationFields, writeLocationPack, writeLocationSeq, type CachedLocation } from './locationCodec.js';
+import { CACHE_VALUE_BYTES, cacheValuePackIndex, cacheValueSeq, readCacheValue, writeCacheValue, type CachedLocation } from './locationCodec.js';
 
 /** Entries per LMDB write transaction when applying index files: random keys need big batches. */
 const APPLY_BATCH_ENTRIES = 100_000;
-/** Values of `blobs` and `shadowed`: a location with its index file seq (locationCodec.ts). */
-const VALUE_BYTES = CACHED_LOCATION_BYTES;
+/** Values of `blobs` and `shadowed`: index file seq, pack index, fields (locationCodec.ts). */
+const VALUE_BYTES = CACHE_VALUE_BYTES;
 const SEQ_KEY = 'next_seq';
 const LAYOUT_KEY = 'layout';
-/** 2: entries shadowed by a newer file's are kept (`shadowed`). A cache of another layout is rebuilt. */
-const LAYOUT = 2;
+/**
+ * 2: entries shadowed by a newer file's are kept (`shadowed`). 3: values name their pack through the
+ * file's pack list (`file_packs`), and each file's ids are one value (`file_ids`, was a `by_seq` key
+ * per blob). A cache of another layout is rebuilt.
+ */
+const LAYOUT = 3;
+/** The database of layout 2 that layout 3 replaced by `file_ids`: emptied on upgrade. */
+const LEGACY_BY_SEQ = 'by_seq';
 const EPOCH_KEY = 'epoch';
 /** Random bytes of an epoch (hex in the cache): enough that two never repeat. */
 const EPOCH_BYTES = 16;
@@ -50,9 +60,17 @@ export class IndexCache {
     private readonly env: RootDatabase,
     private readonly blobs: Database<Buffer, Buffer>,
     private readonly files: Database<number, string>,
-    private readonly bySeq: Database<Buffer, Buffer>,
+    private readonly filePacks: Database<Buffer, Buffer>,
+    private readonly fileIds: Database<Buffer, Buffer>,
     private readonly shadowed: Database<Buffer, Buffer>,
   ) {}
+
+  /**
+   * The pack ids of each index file seq looked up so far. A seq is never used twice in one
+   * environment (next_seq survives clear), so an entry stays right for the life of this object, even
+   * when another process drops the file (no live value names the seq then).
+   */
+  private readonly packLists = new Map<number, string[]>();
 
   /**
    * Open (or create) the environment in `dir`. One that LMDB could not survive (lmdbFile.ts) is
@@ -62,18 +80,21 @@ export class IndexCache {
     const env = openCacheEnv(dir, { maxDbs: 8, compression: false, ...(opts.noSync ? { noSync: true } : {}) }, (why, aside) => opts.onNotice?.(healedNotice(dir, why, aside)));
     const blobs = env.openDB<Buffer, Buffer>({ name: 'blobs', keyEncoding: 'binary', encoding: 'binary' });
     const files = env.openDB<number, string>({ name: 'files', keyEncoding: 'ordered-binary', encoding: 'msgpack' });
-    const bySeq = env.openDB<Buffer, Buffer>({ name: 'by_seq', keyEncoding: 'binary', encoding: 'binary' });
+    const filePacks = env.openDB<Buffer, Buffer>({ name: 'file_packs', keyEncoding: 'binary', encoding: 'binary' });
+    const fileIds = env.openDB<Buffer, Buffer>({ name: 'file_ids', keyEncoding: 'binary', encoding: 'binary' });
     const shadowed = env.openDB<Buffer, Buffer>({ name: 'shadowed', keyEncoding: 'binary', encoding: 'binary' });
-    const cache = new IndexCache(env, blobs, files, bySeq, shadowed);
+    const cache = new IndexCache(env, blobs, files, filePacks, fileIds, shadowed);
     cache.upgradeLayout();
     return cache;
   }
 
   /** A cache written by an older layout lacks what this one relies on: it is emptied (rebuilt from index/). */
   private upgradeLayout(): void {
-    if (this.env.get(LAYOUT_KEY) === LAYOUT) return;
+    const layout = this.env.get(LAYOUT_KEY);
+    if (layout === LAYOUT) return;
     this.env.transactionSync(() => {
       if (this.files.getCount() > 0 || this.blobs.getCount() > 0) this.clearEntries();
+      if (layout !== undefined) this.env.openDB<Buffer, Buffer>({ name: LEGACY_BY_SEQ, keyEncoding: 'binary' }).clearSync();
       this.env.putSync(LAYOUT_KEY, LAYOUT);
       if (this.env.get(EPOCH_KEY) === undefined) this.newEpoch();
     });
@@ -138,34 +159,19 @@ export class IndexCache {
   private async bulkLoad(names: string[], load: LoadIndexFile, runs: RunFiles, loadConcurrency = 8): Promise<void> {
     let seq = 1;
     const value = Buffer.alloc(VALUE_BYTES);
-    const seqKey = Buffer.alloc(4 + ID_BYTES);
     for (let i = 0; i < names.length; i += loadConcurrency) {
       const group = names.slice(i, i + loadConcurrency);
       const loaded = await Promise.all(group.map(load));
       this.env.transactionSync(() => {
         loaded.forEach((packs, k) => {
           const fileSeq = seq++;
-          const ids = Buffer.allocUnsafe(packs.reduce((n, p) => n + p.entries.length, 0) * ID_BYTES);
-          let at = 0;
-          writeLocationSeq(value, fileSeq);
-          for (const p of packs) {
-            writeLocationPack(value, p.packId);
+          packs.forEach((p, packIndex) => {
             for (const e of p.entries) {
-              writeLocationFields(value, ID_BYTES, e);
+              writeCacheValue(value, 0, fileSeq, packIndex, e);
               runs.add(e.id, value);
-              e.id.copy(ids, at);
-              at += ID_BYTES;
             }
-          }
-          // by_seq keys are (seq, id): files come in seq order, so sorted ids append.
-          seqKey.writeUInt32BE(fileSeq, 0);
-          let prev = -1;
-          for (const o of sortedOffsets(ids, ID_BYTES, ID_BYTES)) {
-            if (prev >= 0 && ids.compare(ids, prev, prev + ID_BYTES, o, o + ID_BYTES) === 0) continue;
-            ids.copy(seqKey, 4, o, o + ID_BYTES);
-            this.bySeq.putSync(seqKey, EMPTY, { append: true });
-            prev = o;
-          }
+          });
+          this.putFileLists(fileSeq, packs);
           this.files.putSync(group[k]!, fileSeq);
         });
       });
@@ -179,7 +185,7 @@ export class IndexCache {
       // Runs fill in file order, so among equal ids the newest file's record comes last.
       const order = sortedOffsets(data, R, ID_BYTES, 1);
       const sameId = (a: number, b: number) => data.compare(data, b, b + ID_BYTES, a, a + ID_BYTES);
-      const seqOf = (at: number) => locationSeq(data, at + ID_BYTES);
+      const seqOf = (at: number) => cacheValueSeq(data, at + ID_BYTES);
       this.env.transactionSync(() => {
         for (let j = 0; j < n; j++) {
           const at = order[j]!;
@@ -200,7 +206,55 @@ export class IndexCache {
 
   lookup(id: BlobId): CachedLocation | undefined {
     const v = this.blobs.getBinaryFast(id);
-    return v ? decodeLocation(v) : undefined;
+    return v ? this.locate(v) : undefined;
+  }
+
+  /**
+   * The location in a value of `blobs`. A value naming a pack its file's list lacks (a cache damaged
+   * outside LMDB's checks) locates nothing: a backup stores the blob again, restore says it is missing.
+   */
+  private locate(v: Buffer): CachedLocation | undefined {
+    if (v.length !== VALUE_BYTES) return undefined;
+    // Read all of `v` first: it may be getBinaryFast's buffer, which the pack list's read reuses.
+    const loc = readCacheValue('', v);
+    const packIndex = cacheValuePackIndex(v);
+    const packId = this.packList(cacheValueSeq(v))?.[packIndex];
+    if (packId === undefined) return undefined;
+    loc.packId = packId;
+    return loc;
+  }
+
+  /** The pack ids of index file `seq`, from `file_packs` once per seq (packLists). */
+  private packList(seq: number): string[] | undefined {
+    let packs = this.packLists.get(seq);
+    if (packs) return packs;
+    const list = this.filePacks.getBinaryFast(seqKey(seq));
+    if (!list || list.length % ID_BYTES !== 0) return undefined;
+    packs = [];
+    for (let at = 0; at < list.length; at += ID_BYTES) packs.push(list.toString('hex', at, at + ID_BYTES));
+    this.packLists.set(seq, packs);
+    return packs;
+  }
+
+  /**
+   * Record index file `seq`'s pack list and its blob ids (sorted, each once: dropFile visits each id
+   * once, in key order). Inside a write transaction.
+   */
+  private putFileLists(seq: number, packs: IndexPack[]): void {
+    const packList = Buffer.allocUnsafe(packs.length * ID_BYTES);
+    packs.forEach((p, i) => packList.write(p.packId, i * ID_BYTES, ID_BYTES, 'hex'));
+    const ids = Buffer.allocUnsafe(packs.reduce((n, p) => n + p.entries.length, 0) * ID_BYTES);
+    let at = 0;
+    for (const p of packs) for (const e of p.entries) at += e.id.copy(ids, at, 0, ID_BYTES);
+    const sorted = Buffer.allocUnsafe(ids.length);
+    let n = 0;
+    for (const o of sortedOffsets(ids, ID_BYTES, ID_BYTES)) {
+      if (n > 0 && sorted.compare(ids, o, o + ID_BYTES, n - ID_BYTES, n) === 0) continue;
+      n += ids.copy(sorted, n, o, o + ID_BYTES);
+    }
+    const key = seqKey(seq);
+    this.filePacks.putSync(key, packList);
+    this.fileIds.putSync(key, sorted.subarray(0, n));
   }
 
   has(id: BlobId): boolean {
@@ -248,28 +302,23 @@ export class IndexCache {
       for (const { name, packs } of files) {
         if (this.files.get(name) !== undefined) continue;
         const fileSeq = seq++;
-        const seqKey = Buffer.alloc(4 + ID_BYTES);
-        seqKey.writeUInt32BE(fileSeq, 0);
-        // One value and one key buffer for all entries: inside a write transaction putSync writes
-        // at once (LMDB copies the bytes into its page), so they are free again when it returns.
-        // A fresh pair per entry cost ~20 % of this loop (test/blobindex checks every entry back).
+        // One value buffer for all entries: inside a write transaction putSync writes at once (LMDB
+        // copies the bytes into its page), so it is free again when it returns. A fresh buffer per
+        // entry cost ~20 % of this loop (test/blobindex checks every entry back).
         const value = Buffer.alloc(VALUE_BYTES);
-        for (const p of packs) {
-          writeLocationPack(value, p.packId);
-          writeLocationSeq(value, fileSeq);
+        packs.forEach((p, packIndex) => {
           for (const e of p.entries) {
-            writeLocationFields(value, ID_BYTES, e);
+            writeCacheValue(value, 0, fileSeq, packIndex, e);
             // An entry of another file is kept as this blob's fallback (dropFile).
             // (getBinary, not getBinaryFast: a fast buffer cannot be copied inside a write transaction.)
             const found = this.blobs.getBinary(e.id);
             const old = found && found.length === VALUE_BYTES ? Buffer.from(found) : undefined;
-            const oldSeq = old && locationSeq(old);
+            const oldSeq = old && cacheValueSeq(old);
             if (old && oldSeq !== fileSeq) this.shadowed.putSync(shadowKey(e.id, oldSeq!), old);
             this.blobs.putSync(e.id, value);
-            e.id.copy(seqKey, 4);
-            this.bySeq.putSync(seqKey, EMPTY);
           }
-        }
+        });
+        this.putFileLists(fileSeq, packs);
         this.files.putSync(name, fileSeq);
       }
       this.env.putSync(SEQ_KEY, seq);
@@ -280,15 +329,13 @@ export class IndexCache {
     this.env.transactionSync(() => {
       const seq = this.files.get(name);
       if (seq === undefined) return;
-      const start = Buffer.alloc(4);
-      start.writeUInt32BE(seq);
-      const end = Buffer.alloc(4);
-      end.writeUInt32BE(seq + 1);
+      const key = seqKey(seq);
+      const ids = this.fileIds.getBinary(key) ?? EMPTY;
       let lost = false;
-      for (const key of this.bySeq.getKeys({ start, end }) as Iterable<Buffer>) {
-        const id = Buffer.from(key.subarray(4));
+      for (let at = 0; at + ID_BYTES <= ids.length; at += ID_BYTES) {
+        const id = ids.subarray(at, at + ID_BYTES);
         const v = this.blobs.getBinary(id);
-        if (v && locationSeq(v) === seq) {
+        if (v && v.length === VALUE_BYTES && cacheValueSeq(v) === seq) {
           // This file's entry was the live one: the newest other file naming the blob takes over.
           const next = this.newestShadow(id);
           if (next) {
@@ -301,8 +348,10 @@ export class IndexCache {
         } else {
           this.shadowed.removeSync(shadowKey(id, seq));
         }
-        this.bySeq.removeSync(Buffer.from(key));
       }
+      this.fileIds.removeSync(key);
+      this.filePacks.removeSync(key);
+      this.packLists.delete(seq);
       this.files.removeSync(name);
       if (lost) this.newEpoch();
     });
@@ -326,18 +375,19 @@ export class IndexCache {
   private clearEntries(): void {
     this.blobs.clearSync();
     this.files.clearSync();
-    this.bySeq.clearSync();
+    this.filePacks.clearSync();
+    this.fileIds.clearSync();
     this.shadowed.clearSync();
-    this.env.removeSync(SEQ_KEY);
+    // next_seq stays: a seq is never used twice in one environment (packLists, in this process and others).
+    this.packLists.clear();
     this.newEpoch();
   }
 
   /** Every cached blob, in key order (for check and prune; streaming, no big arrays). */
   *entries(): Generator<{ id: BlobId; loc: CachedLocation }> {
-    for (const { key } of this.blobs.getRange({}) as Iterable<{ key: Buffer }>) {
-      const id = Buffer.from(key) as BlobId;
-      const loc = this.lookup(id);
-      if (loc) yield { id, loc };
+    for (const { key, value } of this.blobs.getRange({}) as Iterable<{ key: Buffer; value: Buffer }>) {
+      const loc = this.locate(value);
+      if (loc) yield { id: Buffer.from(key) as BlobId, loc };
     }
   }
 
@@ -352,6 +402,13 @@ export class IndexCache {
 
 function healedNotice(dir: string, why: string, aside: string): string {
   return `the index cache ${dir} was damaged (${why}); set it aside (${aside}) and rebuilt it from the repository's index files`;
+}
+
+/** Key of a file's lists in `file_packs` and `file_ids`: its seq, big-endian. */
+function seqKey(seq: number): Buffer {
+  const k = Buffer.alloc(4);
+  k.writeUInt32BE(seq);
+  return k;
 }
 
 /** Key of a shadowed entry: blob id | file seq (big-endian, so one id's entries sort by seq). */

@@ -24,6 +24,13 @@ const META_BYTES = 160;
 const DB_RECORD = 48;
 const ROOT_IN_DB = 40;
 const P_INVALID = 0xffffffffffffffffn;
+/**
+ * Address space mapped for a cache environment from the start (not file bytes: the file grows as
+ * pages are written). lmdb-js otherwise starts at 128 KiB and maps the file again each time it
+ * doubles, keeping the old mappings, and a page read through two of them counts twice in RSS.
+ * A bigger environment still grows past it (lmdb-js remaps when the map is full).
+ */
+export const CACHE_MAP_BYTES = 8 * 2 ** 30;
 
 /** Why the environment in `dir` cannot be opened safely, or undefined when it can (or is new). */
 export function lmdbDamage(dir: string): string | undefined {
@@ -108,7 +115,7 @@ export function openCacheEnv(dir: string, options: Omit<RootDatabaseOptionsWithP
     onDamaged?.(why, aside);
   }
   privateDir(dir);
-  const env = open({ ...options, path: dir, ...({ permissionsMode: CACHE_FILE_MODE } as object) });
+  const env = open({ mapSize: CACHE_MAP_BYTES, ...options, path: dir, ...({ permissionsMode: CACHE_FILE_MODE } as object) });
   // Files made by an earlier version (0644) are tightened too.
   for (const f of ['data.mdb', 'lock.mdb']) {
     try {

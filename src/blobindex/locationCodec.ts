@@ -1,7 +1,9 @@
-// The value that locates a blob in the LMDB cache and in check's scratch tables, pure encode/decode:
+// The values that locate a blob, pure encode/decode. In check's scratch tables, a location:
 //   pack id (32 bytes) | offset u32le | stored length u32le | raw length u32le | type u8 | codec u8
-//   [| index file seq u32le: the cache only, which file the entry came from]
-// The fields after the pack id stand alone where the key already holds the pack (check's by_pack).
+// (the fields after the pack id stand alone where the key already holds the pack: check's by_pack).
+// In the LMDB cache, a cache value names the pack by its place in its index file's pack list, which
+// the cache keeps once per file (indexCache.ts), instead of 32 bytes in every entry:
+//   index file seq u32le | pack index in that file u32le | the same fields
 // A cache of another layout is rebuilt (indexCache.ts LAYOUT), so this can change with LAYOUT.
 
 import { ID_BYTES, type BlobType } from '../ids.js';
@@ -17,10 +19,12 @@ const CODEC_AT = 13;
 export const LOCATION_FIELDS_BYTES = 14;
 /** pack id and the fields. */
 export const LOCATION_BYTES = ID_BYTES + LOCATION_FIELDS_BYTES;
-/** Where the cache's index file seq sits, after the location. */
-const SEQ_AT = LOCATION_BYTES;
-/** A cache value: the location and the index file seq. */
-export const CACHED_LOCATION_BYTES = SEQ_AT + 4;
+/** Where a cache value's index file seq, pack index and fields start. */
+const CACHE_SEQ_AT = 0;
+const CACHE_PACK_AT = 4;
+const CACHE_FIELDS_AT = 8;
+/** A cache value: index file seq, pack index, fields (22 bytes, against 50 with the pack id and seq). */
+export const CACHE_VALUE_BYTES = CACHE_FIELDS_AT + LOCATION_FIELDS_BYTES;
 
 export interface LocationFields {
   offset: number;
@@ -60,25 +64,37 @@ export function writeLocationPack(out: Buffer, packId: string): void {
   out.write(packId, 0, ID_BYTES, 'hex');
 }
 
-/** A location value: pack id and fields (LOCATION_BYTES), or with `seq` a cache value (CACHED_LOCATION_BYTES). */
-export function encodeLocation(packId: string, e: LocationFields, seq?: number): Buffer {
-  const out = Buffer.alloc(seq === undefined ? LOCATION_BYTES : CACHED_LOCATION_BYTES);
+/** A location value: pack id and fields (LOCATION_BYTES). */
+export function encodeLocation(packId: string, e: LocationFields): Buffer {
+  const out = Buffer.alloc(LOCATION_BYTES);
   writeLocationPack(out, packId);
   writeLocationFields(out, ID_BYTES, e);
-  if (seq !== undefined) writeLocationSeq(out, seq);
   return out;
 }
 
-/** The location in a value of either size (the seq, if any, is left out). */
+/** The location in a location value. */
 export function decodeLocation(v: Buffer): CachedLocation {
   return readLocationFields(v.toString('hex', 0, ID_BYTES), v, ID_BYTES);
 }
 
-export function writeLocationSeq(out: Buffer, seq: number): void {
-  out.writeUInt32LE(seq, SEQ_AT);
+/** Write a cache value into `out` at `at` (CACHE_VALUE_BYTES). */
+export function writeCacheValue(out: Buffer, at: number, seq: number, packIndex: number, e: LocationFields): void {
+  out.writeUInt32LE(seq, at + CACHE_SEQ_AT);
+  out.writeUInt32LE(packIndex, at + CACHE_PACK_AT);
+  writeLocationFields(out, at + CACHE_FIELDS_AT, e);
 }
 
-/** The index file seq of a cache value (at `at` inside a bigger record, e.g. a run file's). */
-export function locationSeq(v: Buffer, at = 0): number {
-  return v.readUInt32LE(at + SEQ_AT);
+/** The index file seq of a cache value at `at` (e.g. inside a run file's record). */
+export function cacheValueSeq(v: Buffer, at = 0): number {
+  return v.readUInt32LE(at + CACHE_SEQ_AT);
+}
+
+/** Which pack of its index file's pack list a cache value names. */
+export function cacheValuePackIndex(v: Buffer, at = 0): number {
+  return v.readUInt32LE(at + CACHE_PACK_AT);
+}
+
+/** The location in a cache value whose pack (looked up by seq and pack index) is `packId`. */
+export function readCacheValue(packId: string, v: Buffer, at = 0): CachedLocation {
+  return readLocationFields(packId, v, at + CACHE_FIELDS_AT);
 }

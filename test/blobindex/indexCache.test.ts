@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { open } from 'lmdb';
 import { BULK_MIN_FILES, IndexCache } from '../../src/blobindex/indexCache.js';
 import type { IndexPack } from '../../src/blobindex/indexFormat.js';
 import type { BlobId } from '../../src/ids.js';
@@ -81,10 +82,62 @@ describe('applyFiles', () => {
         expect([loc.packId, loc.offset, loc.storedLength, loc.rawLength, loc.codec]).toEqual([p.packId, e.offset, e.storedLength, e.rawLength, e.codec]);
       }
     }
-    // The by-sequence keys name every entry too: dropping the file removes each one.
+    // The file's id list names every entry too: dropping the file removes each one.
     const gone = await cache.sync([], async () => []);
     expect(gone.dropped).toBe(1);
     for (const p of packs) for (const e of p.entries) expect(cache.lookup(e.id)).toBeUndefined();
     await cache.close();
+  });
+});
+
+describe('layout and pack lists', () => {
+  const onePack = (packId: string, ids: number[], offset: number): IndexPack[] => [{
+    packId,
+    entries: ids.map((b) => ({ id: blob(b), type: 1, codec: 0, offset: offset + b, storedLength: 10, rawLength: 10 })) as IndexPack['entries'],
+  }];
+
+  it('a cache of layout 2 is emptied and rebuilt from the index files, its by_seq keys cleared', async () => {
+    const dir = path.join(root, 'layout2');
+    // What layout 2 left: a 50-byte value (pack id, fields, seq) per blob and a by_seq key per blob.
+    const old = open({ path: dir, maxDbs: 8 });
+    const oldBlobs = old.openDB<Buffer, Buffer>({ name: 'blobs', keyEncoding: 'binary', encoding: 'binary' });
+    const oldBySeq = old.openDB<Buffer, Buffer>({ name: 'by_seq', keyEncoding: 'binary', encoding: 'binary' });
+    const oldFiles = old.openDB<number, string>({ name: 'files', keyEncoding: 'ordered-binary', encoding: 'msgpack' });
+    await old.transaction(() => {
+      oldBlobs.put(blob(1), Buffer.alloc(50, 7));
+      oldBySeq.put(Buffer.concat([Buffer.from([0, 0, 0, 1]), blob(1)]), Buffer.alloc(0));
+      oldFiles.put('file-old', 1);
+      old.put('layout', 2);
+    });
+    await old.close();
+    const cache = await IndexCache.openSynced(dir, ['file-new'], async () => onePack('a'.repeat(64), [1, 2], 500));
+    expect(cache.appliedFiles()).toEqual(new Set(['file-new']));
+    expect(cache.lookup(blob(1))).toMatchObject({ packId: 'a'.repeat(64), offset: 501 });
+    expect(cache.count()).toBe(2);
+    await cache.close();
+    const after = open({ path: dir, maxDbs: 8, readOnly: true });
+    expect(after.openDB({ name: 'by_seq', keyEncoding: 'binary', encoding: 'binary' }).getCount()).toBe(0);
+    expect(after.get('layout')).toBe(3);
+    await after.close();
+  });
+
+  it("two handles on one cache see each other's files with the right packs; clear never reuses a seq", async () => {
+    const dir = path.join(root, 'two-handles');
+    const a = IndexCache.open(dir);
+    const b = IndexCache.open(dir);
+    // (b reads in a snapshot that lmdb-js renews at the next turn of the event loop, as another process would.)
+    const turn = () => new Promise((r) => setTimeout(r, 0));
+    a.applyFiles([{ name: 'f1', packs: [...onePack('1'.repeat(64), [1], 100), ...onePack('2'.repeat(64), [2], 200)] }]);
+    await turn();
+    expect(b.lookup(blob(2))).toMatchObject({ packId: '2'.repeat(64), offset: 202 });
+    // b remembers f1's pack list; a clears and applies another file, whose packs b must see, not f1's.
+    a.clear();
+    a.applyFiles([{ name: 'f2', packs: [...onePack('3'.repeat(64), [3], 300), ...onePack('4'.repeat(64), [2], 400)] }]);
+    await turn();
+    expect(b.lookup(blob(2))).toMatchObject({ packId: '4'.repeat(64), offset: 402 });
+    expect(b.lookup(blob(1))).toBeUndefined();
+    expect([...b.entries()].map((e) => [e.id[0], e.loc.packId[0], e.loc.offset])).toEqual([[2, '4', 402], [3, '3', 303]]);
+    await a.close();
+    await b.close();
   });
 });
