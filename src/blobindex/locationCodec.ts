@@ -60,7 +60,7 @@ export function readLocationFields(packId: string, v: Buffer, at: number): Cache
 }
 
 /** Write the pack id (hex) at the start of a location value. */
-export function writeLocationPack(out: Buffer, packId: string): void {
+function writeLocationPack(out: Buffer, packId: string): void {
   out.write(packId, 0, ID_BYTES, 'hex');
 }
 

@@ -16,6 +16,11 @@ export const CHUNK_LIST_CUT_MASK = 0x3ff;
 export const CHUNK_LIST_MAX_IDS = 4096;
 const MASK_OFFSET = ID_BYTES - 4;
 
+/** Whether a part ends after `id` by content (not forced by CHUNK_LIST_MAX_IDS). */
+export function isNaturalCut(id: BlobId): boolean {
+  return (id.readUInt32LE(MASK_OFFSET) & CHUNK_LIST_CUT_MASK) === 0;
+}
+
 /**
  * Cuts a list of data ids into parts. A cut follows an id whose bytes match the mask, so inserting or
  * removing ids changes only the part(s) around the change; no minimum part size, so nothing upstream of
@@ -27,8 +32,7 @@ export function splitChunkList(ids: BlobId[]): BlobId[][] {
   let start = 0;
   for (let i = 0; i < ids.length; i++) {
     if (ids[i].length !== ID_BYTES) throw new RangeError(`blob id of ${ids[i].length} bytes`);
-    const natural = (ids[i].readUInt32LE(MASK_OFFSET) & CHUNK_LIST_CUT_MASK) === 0;
-    if (natural || i + 1 - start === CHUNK_LIST_MAX_IDS) {
+    if (isNaturalCut(ids[i]) || i + 1 - start === CHUNK_LIST_MAX_IDS) {
       parts.push(ids.slice(start, i + 1));
       start = i + 1;
     }

@@ -15,7 +15,7 @@ export {
 } from './treeCodec.js';
 export { splitEntries, nameHash, TREE_INLINE_LIMIT, TREE_PART_MIN, TREE_PART_AVG, TREE_PART_MAX } from './partCutter.js';
 export {
-  INLINE_CHUNK_LIMIT, CHUNK_LIST_CUT_MASK, CHUNK_LIST_MAX_IDS, splitChunkList, encodeChunkListBlob, decodeChunkListBlob,
+  INLINE_CHUNK_LIMIT, CHUNK_LIST_CUT_MASK, CHUNK_LIST_MAX_IDS, isNaturalCut, splitChunkList, encodeChunkListBlob, decodeChunkListBlob,
   chunkRefs, readChunkIds,
 } from './chunkList.js';
 export {

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { IntegrityError } from '../../src/errors.js';
-import { asBlobId, type BlobId, ID_BYTES } from '../../src/ids.js';
+import { asBlobId, type BlobId } from '../../src/ids.js';
 import {
-  CHUNK_LIST_CUT_MASK, CHUNK_LIST_MAX_IDS, chunkRefs, decodeChunkListBlob, encodeChunkListBlob, INLINE_CHUNK_LIMIT, readChunkIds, splitChunkList,
+  CHUNK_LIST_MAX_IDS, chunkRefs, decodeChunkListBlob, encodeChunkListBlob, INLINE_CHUNK_LIMIT, isNaturalCut, readChunkIds, splitChunkList,
 } from '../../src/tree/index.js';
 
 const randomIds = (n: number): BlobId[] => {
@@ -32,17 +32,16 @@ describe('chunk lists', () => {
   // removed before it, up to the next natural cut; so an edit just before a run of forced parts may
   // change each of them. The bound is 2 parts plus those forced parts, and 1-2 when there are none
   // (most edits). Editing a part's natural last id joins it to the next part, so the run after counts.
-  const natural = (id: BlobId) => (id.readUInt32LE(ID_BYTES - 4) & CHUNK_LIST_CUT_MASK) === 0;
   const forcedRun = (k: number): number => {
     let run = 0;
-    while (k + run < parts.length - 1 && !natural(parts[k + run].at(-1)!)) run++;
+    while (k + run < parts.length - 1 && !isNaturalCut(parts[k + run].at(-1)!)) run++;
     return run;
   };
   const forcedAfter = (at: number): number => {
     let k = 0;
     let end = parts[0].length;
     while (end <= at) end += parts[++k].length;
-    return at === end - 1 && natural(parts[k].at(-1)!) ? forcedRun(k + 1) : forcedRun(k);
+    return at === end - 1 && isNaturalCut(parts[k].at(-1)!) ? forcedRun(k + 1) : forcedRun(k);
   };
 
   test('inserting, removing or replacing one id changes only 1-2 parts, plus any forced parts after it', () => {
